@@ -1,0 +1,199 @@
+"""`rag index | search | ask | eval | serve`: thin translation between the shell and rag.Pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag.config import load_settings
+
+DEFAULT_CORPUS = "seeds"
+
+
+def _print_json(obj: dict) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _inputs(value: str) -> Iterator[str]:
+    """QUERY, or with "-" one query per non-empty line of standard input."""
+    if value != "-":
+        yield value
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip()
+
+
+def _settings(args):
+    return load_settings(args.config)
+
+
+def cmd_index(args) -> int:
+    from rag.pipeline import Pipeline
+
+    settings = _settings(args)
+    pipeline = None if args.rebuild else Pipeline.open(args.index, settings)
+    paths = (
+        [Path(p) for p in args.paths]
+        or (pipeline.corpus_paths() if pipeline else [])
+        or [Path(DEFAULT_CORPUS)]
+    )
+    if args.rebuild:
+        pipeline = Pipeline(Path(args.index), settings, None)
+    report = pipeline.sync(paths, rebuild=args.rebuild, progress=not args.json)
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if args.json:
+        _print_json({**report.__dict__, "summary": report.summary(), "index": str(args.index)})
+    else:
+        print(report.summary())
+        snap = pipeline.snapshot
+        print(
+            f"{args.index}: {len(snap.documents)} documents, {len(snap.chunks)} chunks, "
+            f"embedder {snap.embedder_name}"
+        )
+    return 0
+
+
+def cmd_search(args) -> int:
+    from rag.jsonview import search_to_dict
+    from rag.pipeline import Pipeline
+
+    pipeline = Pipeline.load(args.index, _settings(args))
+    for query in _inputs(args.query):
+        hits = pipeline.search(query, k=args.k, mode=args.mode)
+        if args.json or args.query == "-":
+            _print_json(search_to_dict(query, hits))
+            continue
+        print(f"query: {query}  ({args.mode}, top {args.k})")
+        if not hits:
+            print("  no passages found")
+        for h in hits:
+            text = h.chunk.text.replace("\n", " ")
+            print(
+                f"\n[{h.rank}] {h.score:.4f}  {h.title}  ({h.chunk.doc_id} {h.chunk.start}-{h.chunk.end}; "
+                f"via {'+'.join(h.via)})\n    {text[:160]}{'…' if len(text) > 160 else ''}"
+            )
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from rag.jsonview import answer_to_dict
+    from rag.pipeline import Pipeline
+
+    settings = _settings(args)
+    if args.answerer:
+        settings = load_settings(args.config, answerer=args.answerer)
+    pipeline = Pipeline.load(args.index, settings)
+    for question in _inputs(args.question):
+        answer = pipeline.ask(question, mode=args.mode, k=args.k)
+        if args.json or args.question == "-":
+            _print_json(answer_to_dict(answer))
+            continue
+        if answer.rewritten_query != question:
+            print(f"(searched for: {answer.rewritten_query})")
+        print(answer.text)
+        for c in answer.citations:
+            print(f"  [{c.n}] {c.title} ({c.doc_id} {c.start}-{c.end}): {c.quote}")
+        if answer.abstained and answer.hits:
+            print("  nearest passages:")
+            for h in answer.hits[:3]:
+                print(f"   - {h.title}: {h.chunk.text[:80].replace(chr(10), ' ')}…")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from rag.evaluation import eval_command
+
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    eval_command(Path(args.index), Path(args.questions), modes, args.k, Path(args.out), _settings(args))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import ui
+
+    ui.main(
+        [
+            "--index",
+            str(args.index),
+            "--host",
+            args.host,
+            "--port",
+            str(args.port),
+            *(["--config", args.config] if args.config else []),
+        ]
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Question answering over Chinese documents")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", default="index", help="index folder (default: index)")
+    common.add_argument("--config", default=None, help="settings file (default: ./rag.toml if present)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", parents=[common], help="build or update the index from documents")
+    p.add_argument(
+        "paths", nargs="*", help=f"files or folders (default: the index's corpus, else {DEFAULT_CORPUS}/)"
+    )
+    p.add_argument(
+        "--rebuild", action="store_true", help="re-embed everything (e.g. after changing the embedder)"
+    )
+    p.add_argument("--json", action="store_true", help="print the update report as JSON")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", parents=[common], help="retrieve passages for a query")
+    p.add_argument("query", help='the query, or "-" to read one query per line from stdin (JSON lines out)')
+    p.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25", "bigram"], default="hybrid")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", parents=[common], help="answer a question with citations")
+    p.add_argument("question", help='the question, or "-" to read one per line from stdin (JSON lines out)')
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25", "bigram"], default="hybrid")
+    p.add_argument("--k", type=int, default=None, help="passages the answer may draw on")
+    p.add_argument("--answerer", choices=["extractive", "llm"], default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on a gold question set")
+    p.add_argument("--questions", default="eval/questions.jsonl")
+    p.add_argument("--modes", default="bm25,dense,hybrid", help="comma-separated search modes")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument(
+        "--out", default="eval/reports/latest", help="folder for report.md, results.json, recall.png"
+    )
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", parents=[common], help="open the chat page")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from rag.store import IndexError as RagIndexError
+
+    expected: tuple[type[BaseException], ...] = (RagIndexError, ValueError, FileNotFoundError, KeyError)
+    try:
+        return args.func(args)
+    except expected as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,348 @@
+"""The only module that wires the whole chain: ingest -> chunk -> embed -> store, and
+query -> retrieve -> (rerank) -> answer. The CLI and the web page only translate in and out of it."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from rag.config import Settings, load_settings
+from rag.store import MANIFEST, IndexError, Snapshot, load_snapshot, save_snapshot
+from rag.types import Answer, Document, Hit
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: int = 0
+    embedded_chunks: int = 0
+    rebuilt: bool = False
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        if not self.touched:
+            return f"index is up to date: {self.unchanged} documents unchanged, nothing to embed"
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.changed)} changed",
+            f"{len(self.removed)} removed",
+            f"{self.unchanged} unchanged",
+        ]
+        head = "rebuilt index" if self.rebuilt else "updated index"
+        return f"{head}: {', '.join(parts)}; embedded {self.embedded_chunks} chunks"
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Pipeline:
+    """A loaded index plus the settings and (lazily) the models to query and update it.
+
+    Safe to share between threads: queries read the current snapshot; updates are serialised
+    and swap in a new snapshot only when it is complete and saved."""
+
+    def __init__(self, index_dir: Path, settings: Settings, snapshot: Snapshot | None, embedder=None) -> None:
+        self.index_dir = Path(index_dir)
+        self.settings = settings
+        self._snapshot = snapshot
+        self._embedder = embedder
+        self._model_lock = threading.Lock()
+        self._update_lock = threading.Lock()
+
+    # ----- opening -----
+    @classmethod
+    def load(
+        cls, index_dir: Path | str = "index", settings: Settings | None = None, embedder=None
+    ) -> Pipeline:
+        """Open an existing index; fails with a message saying what to run if it is missing or
+        was built with another embedder or format."""
+        settings = settings or load_settings()
+        name = embedder.name if embedder is not None else settings.embedder
+        return cls(Path(index_dir), settings, load_snapshot(Path(index_dir), name), embedder)
+
+    @classmethod
+    def open(
+        cls, index_dir: Path | str = "index", settings: Settings | None = None, embedder=None
+    ) -> Pipeline:
+        """Like load(), but a folder with no index yet gives an empty pipeline to index into."""
+        if (Path(index_dir) / MANIFEST).exists():
+            return cls.load(index_dir, settings, embedder)
+        return cls(Path(index_dir), settings or load_settings(), None, embedder)
+
+    @classmethod
+    def build(
+        cls,
+        corpus_paths: Sequence[Path | str],
+        index_dir: Path | str = "index",
+        settings: Settings | None = None,
+        embedder=None,
+        rebuild: bool = False,
+        progress: bool = False,
+    ) -> Pipeline:
+        """Create or incrementally update the index at `index_dir` to mirror `corpus_paths`."""
+        if rebuild:
+            pipeline = cls(Path(index_dir), settings or load_settings(), None, embedder)
+        else:
+            pipeline = cls.open(index_dir, settings, embedder)
+        pipeline.sync(corpus_paths, rebuild=rebuild, progress=progress)
+        return pipeline
+
+    def configure(self, **overrides) -> Pipeline:
+        """A pipeline with other query-time settings sharing this one's index and model."""
+        settings = replace(self.settings, **overrides)
+        if settings.manifest_view() != self.settings.manifest_view():
+            raise ValueError("embedder and chunker settings shape the index: rebuild instead of configure()")
+        clone = Pipeline(self.index_dir, settings, self._snapshot, self._embedder)
+        clone._model_lock, clone._update_lock = self._model_lock, self._update_lock
+        return clone
+
+    # ----- models -----
+    @property
+    def embedder(self):
+        with self._model_lock:
+            if self._embedder is None:
+                from rag.embedding import load_embedder
+
+                self._embedder = load_embedder(self.settings)
+            return self._embedder
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.embedder.embed([query], kind="query")[0]
+
+    # ----- the index -----
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            raise IndexError(f"no index at {self.index_dir}; build it with: rag index")
+        return self._snapshot
+
+    def documents(self) -> list[Document]:
+        return list(self.snapshot.documents.values()) if self._snapshot else []
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return self.snapshot.documents[doc_id]
+        except KeyError:
+            raise KeyError(f"no document {doc_id!r} in the index") from None
+
+    def _corpus_entries(self, corpus_paths: Sequence[Path | str]) -> list[str]:
+        entries = []
+        for p in corpus_paths:
+            resolved = Path(p).resolve()
+            try:
+                entries.append(str(resolved.relative_to(self.index_dir.resolve().parent)))
+            except ValueError:
+                entries.append(str(resolved))
+        return entries
+
+    def corpus_paths(self) -> list[Path]:
+        """The folders/files the index mirrors, as recorded in its manifest."""
+        if self._snapshot is None:
+            return []
+        base = self.index_dir.resolve().parent
+        return [Path(p) if Path(p).is_absolute() else base / p for p in self._snapshot.corpus]
+
+    def sync(
+        self, corpus_paths: Sequence[Path | str], rebuild: bool = False, progress: bool = False
+    ) -> UpdateReport:
+        """Make the index mirror `corpus_paths`: embed new and changed documents, drop removed ones."""
+        from rag.ingest import iter_documents
+
+        docs = list(iter_documents([Path(p) for p in corpus_paths]))
+        seen: dict[str, Document] = {}
+        for doc in docs:
+            if doc.id in seen:
+                raise ValueError(f"two documents share the id {doc.id!r}; rename one of them")
+            seen[doc.id] = doc
+        return self._apply(
+            docs,
+            remove_missing=True,
+            rebuild=rebuild,
+            progress=progress,
+            corpus=self._corpus_entries(corpus_paths),
+        )
+
+    def add_files(self, paths: Sequence[Path | str], progress: bool = False) -> UpdateReport:
+        """Index these files (new or changed) without touching other documents."""
+        from rag.ingest import iter_documents
+
+        return self._apply(
+            list(iter_documents([Path(p) for p in paths])), remove_missing=False, progress=progress
+        )
+
+    def remove_documents(self, doc_ids: Collection[str]) -> UpdateReport:
+        unknown = sorted(set(doc_ids) - set(self.snapshot.documents))
+        if unknown:
+            raise KeyError(f"not in the index: {', '.join(unknown)}")
+        with self._update_lock:
+            snap = self.snapshot.updated(remove=doc_ids)
+            save_snapshot(snap, self.index_dir)
+            self._snapshot = snap
+        return UpdateReport(removed=tuple(sorted(doc_ids)), unchanged=len(snap.documents))
+
+    def _apply(
+        self,
+        docs: Sequence[Document],
+        remove_missing: bool,
+        rebuild: bool = False,
+        progress: bool = False,
+        corpus: Sequence[str] | None = None,
+    ) -> UpdateReport:
+        from rag.chunking import chunk_document
+
+        with self._update_lock:
+            current = self._snapshot
+            chunker = {
+                "target": self.settings.chunk_target,
+                "max": self.settings.chunk_max,
+                "overlap": self.settings.chunk_overlap,
+            }
+            warnings: list[str] = []
+            if current is not None and current.chunker != chunker and not rebuild:
+                warnings.append(
+                    f"chunker settings changed ({current.chunker} -> {chunker}): re-embedding everything"
+                )
+                rebuild = True
+            if current is not None and rebuild:
+                current = None
+            old = current.documents if current else {}
+            incoming = {d.id: d for d in docs}
+            added = [d for d in docs if d.id not in old]
+            changed = [d for d in docs if d.id in old and old[d.id].content_hash != d.content_hash]
+            removed = sorted(set(old) - set(incoming)) if remove_missing else []
+            unchanged = len(old) - len(removed) - len(changed) if remove_missing else len(old) - len(changed)
+            todo = added + changed
+            if current is not None and not todo and not removed:
+                if corpus is not None and list(corpus) != current.corpus:
+                    current = current.updated(corpus=corpus)
+                    save_snapshot(current, self.index_dir)
+                    self._snapshot = current
+                return UpdateReport(unchanged=unchanged, warnings=tuple(warnings))
+
+            chunked = [
+                (
+                    d,
+                    chunk_document(
+                        d, self.settings.chunk_target, self.settings.chunk_max, self.settings.chunk_overlap
+                    ),
+                )
+                for d in todo
+            ]
+            texts = [c.text for _, chunks in chunked for c in chunks]
+            embedder = self.embedder
+            if current is None:
+                current = Snapshot.empty(embedder.name, embedder.dim, chunker)
+            if progress and texts:
+                _log(f"embedding {len(texts)} chunks of {len(todo)} documents with {embedder.name}")
+            vectors = (
+                embedder.embed(texts, kind="passage", show_progress=progress)
+                if texts
+                else np.zeros((0, current.dim), dtype=np.float32)
+            )
+            additions, offset = [], 0
+            for doc, chunks in chunked:
+                additions.append((doc, chunks, vectors[offset : offset + len(chunks)]))
+                offset += len(chunks)
+            snap = current.updated(remove=removed, add=additions, corpus=corpus)
+            save_snapshot(snap, self.index_dir)
+            self._snapshot = snap
+            return UpdateReport(
+                added=tuple(d.id for d in added) if not rebuild else tuple(sorted(incoming)),
+                changed=tuple(d.id for d in changed) if not rebuild else (),
+                removed=tuple(removed),
+                unchanged=unchanged if not rebuild else 0,
+                embedded_chunks=len(texts),
+                rebuilt=rebuild,
+                warnings=tuple(warnings),
+            )
+
+    # ----- queries -----
+    def retriever(self):
+        from rag.retrieval import Retriever
+
+        return Retriever(self.snapshot, self.settings, self.embed_query)
+
+    def search(
+        self, query: str, k: int = 5, mode: str = "hybrid", doc_ids: Collection[str] | None = None
+    ) -> list[Hit]:
+        return self.retriever().search(query, k=k, mode=mode, doc_ids=doc_ids)
+
+    def ranked_lists(self, query: str, k: int = 10) -> dict[str, list[Hit]]:
+        """Every retriever's own ranking, for the retrieval-test view."""
+        return {mode: self.search(query, k=k, mode=mode) for mode in ("bm25", "bigram", "dense", "hybrid")}
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        mode: str = "hybrid",
+        k: int | None = None,
+        answerer=None,
+    ) -> Answer:
+        final = None
+        for item in self.ask_stream(question, history, mode=mode, k=k, answerer=answerer):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        mode: str = "hybrid",
+        k: int | None = None,
+        answerer=None,
+    ) -> Iterator[str | Answer]:
+        """Yields text deltas, then the final Answer (with verified citations)."""
+        from rag.answering import rerank
+        from rag.rewrite import rewrite_followup
+
+        question = question.strip()
+        if not question:
+            raise ValueError("the question is empty")
+        rewritten = rewrite_followup(question, history)
+        k = k or self.settings.answer_passages
+        hits = self.search(rewritten, k=max(k, 10), mode=mode)
+        hits = rerank(rewritten, hits)[:k]
+        answerer = answerer or self.answerer()
+        for item in answerer.stream(rewritten, hits, self.snapshot.documents):
+            if isinstance(item, Answer):
+                yield replace(item, question=question, rewritten_query=rewritten)
+            else:
+                yield item
+
+    def answerer(self, name: str | None = None):
+        from rag.answering import ExtractiveAnswerer
+
+        name = name or self.settings.answerer
+        extractive = ExtractiveAnswerer()
+        if name == "extractive":
+            return extractive
+        if name == "llm":
+            from rag.llm import OpenAICompatibleAnswerer
+
+            if not self.settings.llm_base_url or not self.settings.llm_model:
+                raise ValueError(
+                    "answerer 'llm' needs llm_base_url and llm_model (rag.toml or RAG_LLM_* env)"
+                )
+            return OpenAICompatibleAnswerer(
+                self.settings.llm_base_url,
+                self.settings.llm_model,
+                api_key=self.settings.llm_api_key,
+                timeout=self.settings.llm_timeout,
+                fallback=extractive,
+            )
+        raise ValueError(f"unknown answerer {name!r}; choose extractive or llm")
