@@ -1,0 +1,660 @@
+"""The evaluation harness: gold questions in, retrieval and answer metrics out (report.md,
+results.json, recall.png).
+
+Relevance is decided on text, not on chunk ids (which change with the chunker): a hit is relevant
+to a question when it comes from one of the question's documents and its folded text contains one
+of the question's folded evidence strings. Evidence that straddles a chunk boundary is found in no
+chunk, so gold evidence should stay within a sentence or two (chunks overlap by a sentence).
+
+Each question is searched once per mode, `depth` results deep (default max(k, 50)): metrics are
+cut at k, deeper ranks are kept for the failure list and for nDCG's ideal list (the number of
+relevant passages found within `depth`). Unanswerable questions (no doc_ids) are left out of the
+retrieval metrics and graded on abstention only.
+
+Subsets: "simplified"/"traditional" say in which script the *answer document* is written, decided
+by `rag.text.is_traditional` on the document's text (from `pipeline.documents()` when the pipeline
+has it, else from the document's chunks seen in the results; a question whose documents use both
+scripts is in both); "asked_traditional" is the question's own script;
+"paraphrase", "tune" and "heldout" come from the question file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
+
+from rag import metrics
+from rag.text import fold
+from rag.types import Answer, Hit
+
+SUBSETS = ("all", "simplified", "traditional", "asked_traditional", "paraphrase", "tune", "heldout")
+ANSWER_SUBSETS = ("all", "tune", "heldout")
+CUTOFFS = (1, 3, 5, 10)
+FAILURE_CUTOFF = 5  # a question "fails" retrieval when nothing relevant is in the top 5
+SCRIPTS = ("simplified", "traditional")
+SPLITS = ("tune", "heldout")
+
+
+class SearchPipeline(Protocol):
+    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[Hit]: ...
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    doc_ids: tuple[str, ...]  # empty: unanswerable from the corpus
+    evidence: tuple[str, ...]  # exact substrings of the documents
+    answers: tuple[tuple[str, ...], ...]  # groups AND-ed, strings in a group OR-ed
+    tags: tuple[str, ...]
+    question_script: str  # "simplified" | "traditional"
+    paraphrase: bool
+    split: str  # "tune" | "heldout"
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.doc_ids)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """One question searched in one mode."""
+
+    question_id: str
+    mode: str
+    ranks: tuple[int, ...]  # 1-based ranks of relevant hits within the judged depth
+    top_ids: tuple[str, ...]  # chunk ids of the top k
+    top_doc_ids: tuple[str, ...]
+    top_text: str  # the first hit's text, for the failure list
+
+    @property
+    def first_rank(self) -> int | None:
+        return self.ranks[0] if self.ranks else None
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    question_id: str
+    text: str
+    abstained: bool
+    correct: bool | None  # answerable with answer groups: right answer and no abstention; else None
+    citation_precision: float | None  # answerable with citations only
+    cited_chunk_ids: tuple[str, ...]
+    quotes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    modes: tuple[str, ...]
+    k: int
+    depth: int
+    questions: tuple[Question, ...]
+    retrieval: Mapping[str, tuple[Retrieval, ...]]  # mode -> one per answerable question
+    subsets: Mapping[str, tuple[str, ...]]  # subset name -> question ids
+    metrics: Mapping[str, Mapping[str, Mapping[str, float | None]]]  # mode -> subset -> name -> value
+    curves: Mapping[str, tuple[float, ...]]  # mode -> Recall@1..k over all answerable questions
+    answers: tuple[AnswerRecord, ...] = ()
+    answer_metrics: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
+    doc_scripts: Mapping[str, str] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    created: str = ""
+    questions_file: str = ""
+
+    def metric(self, mode: str, name: str, subset: str = "all") -> float | None:
+        return self.metrics[mode][subset][name]
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+class QuestionFileError(ValueError):
+    pass
+
+
+def _str_list(value: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"{what} must be a list of non-empty strings, got {value!r}")
+    return tuple(value)
+
+
+def _question(obj: Any) -> Question:
+    if not isinstance(obj, dict):
+        raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+    required = ("id", "question", "doc_ids", "evidence", "answers", "tags", "question_script")
+    required += ("paraphrase", "split")
+    missing = [key for key in required if key not in obj]
+    if missing:
+        raise ValueError(f"missing keys {missing}")
+    for key in ("id", "question"):
+        if not isinstance(obj[key], str) or not obj[key].strip():
+            raise ValueError(f"{key!r} must be a non-empty string, got {obj[key]!r}")
+    if not isinstance(obj["answers"], list):
+        raise ValueError(f"'answers' must be a list of lists of strings, got {obj['answers']!r}")
+    answers = tuple(_str_list(g, "each answer group") for g in obj["answers"])
+    if any(not g for g in answers):
+        raise ValueError("an answer group is empty")
+    if obj["question_script"] not in SCRIPTS:
+        raise ValueError(f"'question_script' must be one of {SCRIPTS}, got {obj['question_script']!r}")
+    if obj["split"] not in SPLITS:
+        raise ValueError(f"'split' must be one of {SPLITS}, got {obj['split']!r}")
+    if not isinstance(obj["paraphrase"], bool):
+        raise ValueError(f"'paraphrase' must be true or false, got {obj['paraphrase']!r}")
+    q = Question(
+        id=obj["id"],
+        question=obj["question"],
+        doc_ids=_str_list(obj["doc_ids"], "'doc_ids'"),
+        evidence=_str_list(obj["evidence"], "'evidence'"),
+        answers=answers,
+        tags=_str_list(obj["tags"], "'tags'"),
+        question_script=obj["question_script"],
+        paraphrase=obj["paraphrase"],
+        split=obj["split"],
+    )
+    if q.answerable and not q.evidence:
+        raise ValueError("an answerable question (doc_ids given) needs at least one evidence string")
+    if not q.answerable and (q.evidence or q.answers):
+        raise ValueError("an unanswerable question (doc_ids == []) must have no evidence and no answers")
+    return q
+
+
+def load_questions(path: Path | str) -> list[Question]:
+    """Read a JSONL gold file (blank lines allowed). Errors name the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"question file not found: {path}")
+    out: list[Question] = []
+    seen: dict[str, int] = {}
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            q = _question(json.loads(line))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            raise QuestionFileError(f"{path}:{lineno}: {exc}") from None
+        if q.id in seen:
+            raise QuestionFileError(f"{path}:{lineno}: duplicate id {q.id!r} (first on line {seen[q.id]})")
+        seen[q.id] = lineno
+        out.append(q)
+    if not out:
+        raise QuestionFileError(f"{path}: no questions")
+    return out
+
+
+# --- relevance -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _folded(text: str) -> str:
+    return fold(text)
+
+
+def doc_key(doc_id: str) -> str:
+    """Compare document ids by file stem, so gold files may say "001_x", "001_x.txt" or "seeds/001_x.txt"."""
+    return PurePosixPath(doc_id).stem
+
+
+def is_relevant(hit_text: str, question: Question, doc_id: str | None = None) -> bool:
+    """True when a folded evidence string is a substring of the folded hit text (and, when
+    `doc_id` is given, the hit comes from one of the question's documents)."""
+    if not question.answerable:
+        return False
+    if doc_id is not None and doc_key(doc_id) not in {doc_key(d) for d in question.doc_ids}:
+        return False
+    text = _folded(hit_text)
+    return any(_folded(ev) in text for ev in question.evidence)
+
+
+def _looks_traditional(text: str) -> bool:
+    """Fallback when rag.text has no is_traditional: >=5% of Han characters change under OpenCC t2s."""
+    import opencc
+
+    conv = opencc.OpenCC("t2s")
+    han = [c for c in set(text) if "\u4e00" <= c <= "\u9fff"]
+    if not han:
+        return False
+    counts = {c: text.count(c) for c in han}
+    changed = sum(n for c, n in counts.items() if conv.convert(c) != c)
+    return changed / sum(counts.values()) >= 0.05
+
+
+def _script_detector() -> Callable[[str], bool]:
+    try:
+        from rag.text import is_traditional
+    except ImportError:
+        return _looks_traditional
+    return is_traditional
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+def _cutoffs(k: int) -> tuple[int, ...]:
+    return tuple(sorted({c for c in CUTOFFS if c <= k} | {k}))
+
+
+def retrieval_metrics(runs: Sequence[Retrieval], k: int) -> dict[str, float | None]:
+    """Mean metrics over questions (None for an empty subset); "n" is the question count."""
+    out: dict[str, float | None] = {"n": float(len(runs))}
+    for c in _cutoffs(k):
+        out[f"R@{c}"] = metrics.mean(metrics.recall_at_k(r.ranks, c) for r in runs)
+    out[f"MRR@{k}"] = metrics.mean(metrics.mrr_at_k(r.ranks, k) for r in runs)
+    out[f"nDCG@{k}"] = metrics.mean(metrics.ndcg_at_k(r.ranks, k) for r in runs)
+    return out
+
+
+def answer_metrics(records: Sequence[AnswerRecord], questions: Mapping[str, Question]) -> dict:
+    answerable = [r for r in records if questions[r.question_id].answerable]
+    unanswerable = [r for r in records if not questions[r.question_id].answerable]
+    graded = [r for r in answerable if r.correct is not None]
+    precisions = [r.citation_precision for r in answerable if r.citation_precision is not None]
+    answered = [r for r in answerable if not r.abstained]
+    return {
+        "n_answerable": float(len(answerable)),
+        "n_unanswerable": float(len(unanswerable)),
+        "accuracy": metrics.mean(1.0 if r.correct else 0.0 for r in graded),
+        "citation_precision": metrics.mean(precisions),
+        "uncited_answers": metrics.mean(0.0 if r.cited_chunk_ids else 1.0 for r in answered),
+        "abstention_accuracy": metrics.abstention_accuracy([r.abstained for r in unanswerable]),
+        "false_abstention": metrics.false_abstention_rate([r.abstained for r in answerable]),
+    }
+
+
+def _search(pipeline: SearchPipeline, q: Question, mode: str, k: int, depth: int, seen: dict) -> Retrieval:
+    hits = pipeline.search(q.question, k=depth, mode=mode)
+    ranks = []
+    for pos, hit in enumerate(hits, start=1):
+        seen[hit.chunk.doc_id][hit.chunk.id] = hit.chunk.text
+        # position in the returned list, not hit.rank: a pipeline bug in .rank must not hide here
+        if is_relevant(hit.chunk.text, q, hit.chunk.doc_id):
+            ranks.append(pos)
+    top = hits[:k]
+    return Retrieval(
+        question_id=q.id,
+        mode=mode,
+        ranks=tuple(ranks),
+        top_ids=tuple(h.chunk.id for h in top),
+        top_doc_ids=tuple(h.chunk.doc_id for h in top),
+        top_text=top[0].chunk.text if top else "",
+    )
+
+
+def _grade_answer(q: Question, ans: Answer) -> AnswerRecord:
+    quotes = tuple(c.quote for c in ans.citations)
+    correct = None
+    precision = None
+    if q.answerable:
+        if q.answers:
+            correct = (not ans.abstained) and metrics.answer_correct(ans.text, q.answers)
+        precision = metrics.citation_precision(quotes, q.evidence)
+    return AnswerRecord(
+        question_id=q.id,
+        text=ans.text,
+        abstained=ans.abstained,
+        correct=correct,
+        citation_precision=precision,
+        cited_chunk_ids=tuple(c.chunk_id for c in ans.citations),
+        quotes=quotes,
+    )
+
+
+def subsets_of(q: Question, doc_scripts: Mapping[str, str]) -> tuple[str, ...]:
+    names = ["all", q.split]
+    if q.answerable:
+        scripts = {doc_scripts.get(doc_key(d)) for d in q.doc_ids}
+        names += [s for s in SCRIPTS if s in scripts]
+    if q.question_script == "traditional":
+        names.append("asked_traditional")
+    if q.paraphrase:
+        names.append("paraphrase")
+    return tuple(n for n in SUBSETS if n in names)
+
+
+def evaluate(
+    pipeline: SearchPipeline,
+    questions: Sequence[Question],
+    modes: Sequence[str] = ("bm25", "dense", "hybrid"),
+    k: int = 10,
+    *,
+    depth: int | None = None,
+    answers: bool | None = None,
+    doc_scripts: Mapping[str, str] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    questions_file: str = "",
+) -> EvalResult:
+    """Search every answerable question in every mode and, when the pipeline has `ask` (and
+    `answers` is not False), ask every question. One pipeline, one model load for the whole run.
+
+    `doc_scripts` (doc id or stem -> "simplified" | "traditional") overrides the script detection
+    from the hits' text; `settings` defaults to `pipeline.settings` when it has one."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    if not modes:
+        raise ValueError("no modes to evaluate")
+    depth = max(k, depth if depth is not None else 50)
+    answerable = [q for q in questions if q.answerable]
+    seen: dict[str, dict[str, str]] = defaultdict(dict)  # doc id -> chunk id -> text
+    retrieval = {
+        mode: tuple(_search(pipeline, q, mode, k, depth, seen) for q in answerable) for mode in modes
+    }
+
+    # the documents' full text when the pipeline lists them, else the chunks seen in the results
+    texts = {d: "\n".join(c.values()) for d, c in seen.items()}
+    if callable(getattr(pipeline, "documents", None)):
+        texts.update({doc.id: doc.text for doc in pipeline.documents()})
+    detect = _script_detector()
+    scripts = {doc_key(d): ("traditional" if detect(t) else "simplified") for d, t in texts.items()}
+    scripts.update({doc_key(d): s for d, s in (doc_scripts or {}).items()})
+
+    by_subset: dict[str, list[str]] = {name: [] for name in SUBSETS}
+    for q in questions:
+        for name in subsets_of(q, scripts):
+            by_subset[name].append(q.id)
+    subsets = {name: tuple(ids) for name, ids in by_subset.items()}
+
+    table: dict[str, dict[str, dict[str, float | None]]] = {}
+    curves: dict[str, tuple[float, ...]] = {}
+    for mode, runs in retrieval.items():
+        table[mode] = {}
+        for name, ids in subsets.items():
+            members = set(ids)
+            table[mode][name] = retrieval_metrics([r for r in runs if r.question_id in members], k)
+        curves[mode] = tuple(
+            metrics.mean(metrics.recall_at_k(r.ranks, c) for r in runs) or 0.0 for c in range(1, k + 1)
+        )
+
+    records: tuple[AnswerRecord, ...] = ()
+    answer_table: dict[str, dict] = {}
+    if answers is not False and callable(getattr(pipeline, "ask", None)):
+        records = tuple(_grade_answer(q, pipeline.ask(q.question)) for q in questions)
+        by_id = {q.id: q for q in questions}
+        for name in ANSWER_SUBSETS:
+            members = set(subsets[name])
+            answer_table[name] = answer_metrics([r for r in records if r.question_id in members], by_id)
+    elif answers:
+        raise ValueError("answers=True but the pipeline has no ask()")
+
+    if settings is None:
+        s = getattr(pipeline, "settings", None)
+        settings = s.to_dict() if hasattr(s, "to_dict") else {}
+    return EvalResult(
+        modes=tuple(modes),
+        k=k,
+        depth=depth,
+        questions=tuple(questions),
+        retrieval=retrieval,
+        subsets=subsets,
+        metrics=table,
+        curves=curves,
+        answers=records,
+        answer_metrics=answer_table,
+        doc_scripts=scripts,
+        settings=dict(settings),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        questions_file=questions_file,
+    )
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, name: str = "") -> str:
+    if value is None:
+        return "–"
+    if name == "n" or name.startswith("n_"):  # counts, not nDCG
+        return str(int(value))
+    return f"{value:.3f}"
+
+
+def _numeric(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return cell == "–"
+    return True
+
+
+def _grid(headers: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    # text columns left, number columns right
+    text = [any(not _numeric(r[i]) for r in rows) for i in range(len(headers))]
+    fmt = "  ".join(f"{{:<{w}}}" if t else f"{{:>{w}}}" for t, w in zip(text, widths, strict=True))
+    return "\n".join([fmt.format(*headers), *(fmt.format(*row) for row in rows)])
+
+
+def _retrieval_rows(result: EvalResult) -> tuple[list[str], list[list[str]]]:
+    names = ["n", *(f"R@{c}" for c in _cutoffs(result.k)), f"MRR@{result.k}", f"nDCG@{result.k}"]
+    rows = []
+    for mode in result.modes:
+        for subset in SUBSETS:
+            m = result.metrics[mode][subset]
+            if not m["n"]:
+                continue
+            rows.append([mode, subset, *(_fmt(m[n], n) for n in names)])
+    return ["mode", "subset", *names], rows
+
+
+_ANSWER_COLUMNS = (
+    "n_answerable",
+    "accuracy",
+    "citation_precision",
+    "uncited_answers",
+    "false_abstention",
+    "n_unanswerable",
+    "abstention_accuracy",
+)
+
+
+def _answer_rows(result: EvalResult) -> tuple[list[str], list[list[str]]]:
+    rows = [
+        [name, *(_fmt(m[c], c) for c in _ANSWER_COLUMNS)]
+        for name, m in result.answer_metrics.items()
+        if m["n_answerable"] or m["n_unanswerable"]
+    ]
+    return ["subset", *_ANSWER_COLUMNS], rows
+
+
+def format_table(result: EvalResult, markdown: bool = False) -> str:
+    """Retrieval metrics per mode and subset (and answer metrics when there are answers)."""
+    parts = [_grid(*_retrieval_rows(result), markdown)]
+    if result.answer_metrics:
+        parts.append(_grid(*_answer_rows(result), markdown))
+    return "\n\n".join(parts)
+
+
+def _failure_mode(result: EvalResult) -> str:
+    return "hybrid" if "hybrid" in result.modes else result.modes[0]
+
+
+def failures(result: EvalResult, cutoff: int = FAILURE_CUTOFF) -> list[tuple[Question, Retrieval]]:
+    """Answerable questions with no relevant passage in the top `cutoff` of hybrid (or the first mode)."""
+    by_id = {q.id: q for q in result.questions}
+    runs = result.retrieval[_failure_mode(result)]
+    return [(by_id[r.question_id], r) for r in runs if not (r.first_rank and r.first_rank <= cutoff)]
+
+
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split()).replace("|", "｜")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _report_md(result: EvalResult) -> str:
+    lines = [
+        "# Evaluation report",
+        "",
+        f"- date: {result.created}",
+        f"- questions: {result.questions_file or '(in memory)'}: {len(result.questions)} "
+        f"({sum(q.answerable for q in result.questions)} answerable)",
+        f"- modes: {', '.join(result.modes)}; k = {result.k}; relevance judged {result.depth} deep",
+        "- Recall@k is success@k (ranx hit_rate@k): a question counts when any passage from its "
+        "document holding a gold evidence string (folded) is in the top k. nDCG uses binary gains.",
+        "",
+        "## Retrieval",
+        "",
+        _grid(*_retrieval_rows(result), markdown=True),
+        "",
+        "![Recall@k](recall.png)",
+        "",
+    ]
+    if result.answer_metrics:
+        lines += [
+            "## Answers",
+            "",
+            "accuracy: answerable questions whose answer holds every gold group and did not abstain; "
+            "citation_precision: share of cited quotes that support the gold evidence; "
+            "abstention_accuracy: unanswerable questions that abstained.",
+            "",
+            _grid(*_answer_rows(result), markdown=True),
+            "",
+        ]
+        wrong = [r for r in result.answers if r.correct is False]
+        if wrong:
+            by_id = {q.id: q for q in result.questions}
+            lines += ["### Wrong answers", "", "| id | abstained | expected | answer |", "|---|---|---|---|"]
+            for r in wrong:
+                expected = " & ".join("/".join(g) for g in by_id[r.question_id].answers)
+                lines.append(
+                    f"| {r.question_id} | {r.abstained} | {_short(expected, 40)} | {_short(r.text, 80)} |"
+                )
+            lines.append("")
+        by_id = {q.id: q for q in result.questions}
+        missed = [r for r in result.answers if not by_id[r.question_id].answerable and not r.abstained]
+        if missed:
+            lines += ["### Unanswerable questions that got an answer", "", "| id | answer |", "|---|---|"]
+            lines += [f"| {r.question_id} | {_short(r.text, 80)} |" for r in missed]
+            lines.append("")
+    mode = _failure_mode(result)
+    fails = failures(result)
+    lines += [f"## Failures ({mode}: nothing relevant in the top {FAILURE_CUTOFF})", ""]
+    if fails:
+        lines += ["| id | question | first relevant rank | top hit | top hit text |", "|---|---|---|---|---|"]
+        for q, r in fails:
+            top = r.top_doc_ids[0] if r.top_doc_ids else "(no hits)"
+            rank = str(r.first_rank) if r.first_rank else f">{result.depth}"
+            lines.append(f"| {q.id} | {_short(q.question, 40)} | {rank} | {top} | {_short(r.top_text)} |")
+    else:
+        lines.append("None.")
+    lines += ["", "## Document scripts", ""]
+    lines += [f"- {d}: {s}" for d, s in sorted(result.doc_scripts.items())]
+    lines += [
+        "",
+        "## Settings",
+        "",
+        "```json",
+        json.dumps(result.settings, ensure_ascii=False, indent=2),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _results_json(result: EvalResult) -> dict:
+    runs = {mode: {r.question_id: r for r in rs} for mode, rs in result.retrieval.items()}
+    answers = {a.question_id: a for a in result.answers}
+    per_question = []
+    for q in result.questions:
+        row: dict[str, Any] = {
+            "id": q.id,
+            "question": q.question,
+            "split": q.split,
+            "subsets": [name for name, ids in result.subsets.items() if q.id in ids],
+            "doc_ids": list(q.doc_ids),
+            "retrieval": {},
+        }
+        for mode in result.modes:
+            r = runs[mode].get(q.id)
+            if r is not None:
+                row["retrieval"][mode] = {
+                    "ranks": list(r.ranks),
+                    "first_rank": r.first_rank,
+                    "top_ids": list(r.top_ids),
+                    "top_doc_ids": list(r.top_doc_ids),
+                }
+        a = answers.get(q.id)
+        if a is not None:
+            row["answer"] = {
+                "text": a.text,
+                "abstained": a.abstained,
+                "correct": a.correct,
+                "citation_precision": a.citation_precision,
+                "cited_chunk_ids": list(a.cited_chunk_ids),
+                "quotes": list(a.quotes),
+            }
+        per_question.append(row)
+    return {
+        "created": result.created,
+        "questions_file": result.questions_file,
+        "modes": list(result.modes),
+        "k": result.k,
+        "depth": result.depth,
+        "metrics": result.metrics,
+        "curves": {mode: list(v) for mode, v in result.curves.items()},
+        "answer_metrics": result.answer_metrics,
+        "doc_scripts": dict(result.doc_scripts),
+        "settings": dict(result.settings),
+        "questions": per_question,
+    }
+
+
+def _plot(result: EvalResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display; must precede pyplot
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    xs = list(range(1, result.k + 1))
+    for mode in result.modes:
+        ax.plot(xs, result.curves[mode], marker="o", label=mode)
+    ax.set_xlabel("k")
+    ax.set_ylabel("Recall@k (success@k)")
+    ax.set_xticks(xs)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(f"Retrieval, {len(result.retrieval[result.modes[0]])} answerable questions")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_report(result: EvalResult, out_dir: Path | str) -> Path:
+    """Write report.md, results.json and recall.png into `out_dir`; return the report's path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(
+        json.dumps(_results_json(result), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    _plot(result, out / "recall.png")
+    report = out / "report.md"
+    report.write_text(_report_md(result), encoding="utf-8")
+    return report
+
+
+def eval_command(
+    index_dir: Path | str,
+    questions_file: Path | str,
+    modes: Sequence[str] = ("bm25", "dense", "hybrid"),
+    k: int = 10,
+    out_dir: Path | str = "eval/report",
+    settings: Any = None,
+) -> EvalResult:
+    """`rag eval`: load the index once, evaluate, print the table, write the report."""
+    from rag.pipeline import Pipeline
+
+    questions = load_questions(questions_file)
+    pipeline = Pipeline.load(index_dir, settings)
+    result = evaluate(pipeline, questions, modes, k, questions_file=str(questions_file))
+    report = write_report(result, out_dir)
+    print(format_table(result))
+    print(f"\nreport: {report}  (results.json, recall.png alongside)")
+    return result

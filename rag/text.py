@@ -1,0 +1,278 @@
+"""Normalisation for matching: "show the original, match the folded".
+
+What people see, and every offset in the system, refers to the original text. Matching (BM25
+tokens, dedup, citation checks, evaluation relevance) uses `fold(text)`: NFKC, conversion
+artefacts removed, Traditional -> Simplified (OpenCC t2s), Latin lower-cased. `fold_with_map`
+also says which original character each folded character came from, so a span found in folded
+text maps back to original offsets.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+# Han ideographs (BMP, extension A, compatibility, supplementary planes).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN_RE = re.compile(f"[{_HAN}]")
+
+# Pinyin syllables as the converter wrote them: lower-case letters with at least one tone mark
+# (plain "(app)" after a Han character is ordinary text and stays).
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PY_CHARS = f"a-zü{_TONED}\u0300-\u036f"
+_SYLLABLE = f"[{_PY_CHARS}]*[{_TONED}\u0300-\u036f][{_PY_CHARS}]*"
+# 監(jiān) -> 監: one or more "(pinyin)" right after a Han character.
+_PINYIN_AFTER_HAN = f"(?<=[{_HAN}])(?:\\({_SYLLABLE}\\))+"
+# 日?qǐng)?bào)告: a lost character left "?" plus its pinyin (sometimes without the "(").
+_LOST_CHAR = f"(?:\\?\\(?{_SYLLABLE}\\))+"
+_ARTEFACT_RE = re.compile(f"{_PINYIN_AFTER_HAN}|{_LOST_CHAR}")
+
+# GBK text decoded one byte out of step: "。”監" became "?！北O" (then NFKC: "?!北O"), always
+# right before the pinyin of the last character. Re-encoding with the lost lead byte restores it.
+_MISALIGNED_RE = re.compile(f"\\?!([^\\s()?!]{{1,8}}?)(?=\\({_SYLLABLE}\\))")
+
+_SENTENCE_END = "。！？；!?;"
+_CLOSERS = "”’」』）)\"'》〉】]"
+
+# Words that carry no content for lexical matching: particles, auxiliaries and question words.
+STOPWORDS = frozenset(
+    """的 地 得 了 着 过 是 在 和 与 及 以及 等 等等 或 或者 而 并 并且 也 都 就 又 还 吗 呢 吧 啊 呀 么
+    嘛 哦 什么 哪些 哪个 哪里 哪儿 哪 多少 几 几个 谁 怎么 怎样 怎么样 如何 为什么 为何 何 有 有没有
+    没有 被 对 把 给 让 向 从 于 为 之 其 这 那 这个 那个 这些 那些 个 请问 一下 呢 么""".split()
+)
+
+
+# --------------------------------------------------------------------------- fold
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Any:
+    import opencc  # lazily: only the first fold pays for loading the dictionaries
+
+    return opencc.OpenCC("t2s")
+
+
+def _nfkc(text: str) -> tuple[str, list[int]]:
+    """Per-character NFKC, so each output character knows its source index."""
+    if text.isascii():
+        return text, list(range(len(text)))
+    chars: list[str] = []
+    src: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isascii() or "\u4e00" <= ch <= "\u9fff":
+            chars.append(ch)
+            src.append(i)
+            continue
+        for c in unicodedata.normalize("NFKC", ch):
+            chars.append(c)
+            src.append(i)
+    return "".join(chars), src
+
+
+def _repair_misaligned(m: re.Match[str]) -> str | None:
+    try:
+        raw = b"\xa1" + ("！" + m.group(1)).encode("gbk")
+        fixed = raw.decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    # Only accept a repair that turns the garbage into closing punctuation plus Han characters.
+    if not fixed.startswith("。") or not _HAN_RE.search(fixed[1:]):
+        return None
+    return fixed
+
+
+def _sub_mapped(text: str, src: list[int], pattern: re.Pattern[str], repl) -> tuple[str, list[int]]:
+    """re.sub that keeps the source map; `repl(match)` returns the replacement or None (keep)."""
+    pieces: list[str] = []
+    new_src: list[int] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        rep = repl(m)
+        if rep is None:
+            continue
+        pieces.append(text[pos : m.start()])
+        new_src.extend(src[pos : m.start()])
+        n = m.end() - m.start()
+        pieces.append(rep)
+        # Spread a repair over the garbled run it replaces, so spans map back to all of it.
+        new_src.extend(src[m.start() + k * n // len(rep)] for k in range(len(rep)))
+        pos = m.end()
+    if not pieces:
+        return text, src
+    pieces.append(text[pos:])
+    new_src.extend(src[pos:])
+    return "".join(pieces), new_src
+
+
+def _remove_artefacts(text: str, src: list[int]) -> tuple[str, list[int]]:
+    if ")" not in text:  # every artefact ends with ")": the common case costs one scan
+        return text, src
+    for _ in range(4):  # to a fixed point, so that fold stays idempotent
+        new_text, new_src = _sub_mapped(text, src, _MISALIGNED_RE, _repair_misaligned)
+        new_text, new_src = _sub_mapped(new_text, new_src, _ARTEFACT_RE, lambda m: "")
+        if new_text == text:
+            break
+        text, src = new_text, new_src
+    return text, src
+
+
+def _to_simplified(text: str, src: list[int]) -> tuple[str, list[int]]:
+    if not _HAN_RE.search(text):
+        return text, src
+    converter = _t2s()
+    out = converter.convert(text)
+    if len(out) == len(text):  # the usual case: t2s maps character for character
+        return out, src
+    # A phrase changed length: convert character by character so every output char has a source.
+    chars: list[str] = []
+    new_src: list[int] = []
+    for ch, s in zip(text, src, strict=True):
+        conv = converter.convert(ch) if _HAN_RE.match(ch) else ch
+        chars.append(conv)
+        new_src.extend([s] * len(conv))
+    return "".join(chars), new_src
+
+
+def _lower(text: str, src: list[int]) -> tuple[str, list[int]]:
+    low = text.lower()
+    if len(low) == len(text):
+        return low, src
+    chars: list[str] = []
+    new_src: list[int] = []
+    for ch, s in zip(text, src, strict=True):
+        lc = ch.lower()
+        chars.append(lc)
+        new_src.extend([s] * len(lc))
+    return "".join(chars), new_src
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each folded character, the index of its original character."""
+    folded, src = _nfkc(text)
+    folded, src = _remove_artefacts(folded, src)
+    folded, src = _to_simplified(folded, src)
+    return _lower(folded, src)
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """NFKC, conversion artefacts removed, Traditional -> Simplified, Latin lower-cased."""
+    return fold_with_map(text)[0]
+
+
+def original_span(mapping: list[int], start: int, end: int) -> tuple[int, int]:
+    """Map a span [start, end) of folded text back to a span of the original text."""
+    if start >= end:
+        o = mapping[start] if start < len(mapping) else (mapping[-1] + 1 if mapping else 0)
+        return o, o
+    return mapping[start], mapping[end - 1] + 1
+
+
+def is_traditional(text: str) -> bool:
+    """Heuristic: at least 5% of the Han characters change under Traditional -> Simplified."""
+    before, src = _nfkc(text)
+    before, src = _remove_artefacts(before, src)
+    han = [i for i, c in enumerate(before) if _HAN_RE.match(c)]
+    if not han:
+        return False
+    after = _t2s().convert(before)
+    if len(after) != len(before):
+        after = "".join(_t2s().convert(c) for c in before)
+        if len(after) != len(before):
+            return False
+    changed = sum(1 for i in han if after[i] != before[i])
+    return changed >= 1 and changed / len(han) >= 0.05
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) into `text`, covering all its non-whitespace content.
+
+    Splits after 。！？；!?; and …… (closing quotes and brackets stay with their sentence) and at
+    line breaks; spans exclude surrounding whitespace.
+    """
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    start = 0
+    i = 0
+
+    def emit(a: int, b: int) -> None:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            spans.append((a, b))
+
+    while i < n:
+        ch = text[i]
+        if ch in "\n\r\u2028\u2029":
+            emit(start, i)
+            i += 1
+            start = i
+            continue
+        if ch in _SENTENCE_END or (ch == "…" and i + 1 < n and text[i + 1] == "…"):
+            j = i + 1
+            while j < n and (text[j] in _SENTENCE_END or text[j] == "…"):
+                j += 1
+            while j < n and text[j] in _CLOSERS:
+                j += 1
+            emit(start, j)
+            i = start = j
+            continue
+        i += 1
+    emit(start, n)
+    return spans
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> Any:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" on stderr
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def _is_content(token: str) -> bool:
+    return any(c.isalnum() for c in token) and token not in STOPWORDS
+
+
+def tokenize(text: str) -> list[str]:
+    """jieba search-mode tokens of fold(text) for BM25, without punctuation and stopwords.
+
+    Search mode also emits the parts of long words (纪检监察 -> 纪检, 监察, 纪检监察), so a query
+    for a part still matches the whole.
+    """
+    folded = fold(text)
+    return [t for t in _jieba().cut_for_search(folded) if _is_content(t)]
+
+
+_RUN_RE = re.compile(f"[{_HAN}]+|[^\\W{_HAN}_]+")
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping bigrams over Han runs of fold(text); Latin/digit runs as whole tokens.
+
+    A Han run of one character gives that character (so nothing is lost)."""
+    out: list[str] = []
+    for m in _RUN_RE.finditer(fold(text)):
+        run = m.group()
+        if _HAN_RE.match(run):
+            if len(run) == 1:
+                out.append(run)
+            else:
+                out.extend(run[k : k + 2] for k in range(len(run) - 1))
+        else:
+            out.append(run)
+    return out

@@ -1,0 +1,55 @@
+"""Shared fixtures: a deterministic fake embedder and small corpora, so most tests run in
+milliseconds without the real model."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+class CountingEmbedder:
+    """Hashes character bigrams into a small vector; counts how many texts it embedded."""
+
+    def __init__(self, dim: int = 32, name: str = "fake-bigram-32") -> None:
+        self.name = name
+        self.dim = dim
+        self.embedded = 0
+
+    def embed(self, texts, kind="passage", show_progress=False) -> np.ndarray:
+        self.embedded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for a, b in zip(text, text[1:], strict=False):
+                h = int(hashlib.md5((a + b).encode()).hexdigest()[:8], 16)
+                out[i, h % self.dim] += 1.0
+            out[i, 0] += 1e-3  # never an all-zero row
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def fake_embedder() -> CountingEmbedder:
+    return CountingEmbedder()
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "王增田受处分\n\n经查，王增田在疫情防控期间擅离职守。区纪委监委给予王增田党内警告处分。\n",
+        encoding="utf-8",
+    )
+    (corpus / "b.txt").write_text(
+        "資源縣強化監督\n\n資源縣委書記黃欽帶隊檢查疫情防控工作。檢查組共發現問題12個。\n",
+        encoding="utf-8",
+    )
+    (corpus / "c.md").write_text(
+        "# 天津市纪委监委\n\n天津市纪委监委召开视频会议，部署疫情防控监督检查工作。\n", encoding="utf-8"
+    )
+    return corpus
