@@ -57,7 +57,9 @@ def sentence_units(text: str, max_chars: int) -> list[tuple[int, int]]:
 
 def chunk_document(doc: Document, target: int = 250, max_chars: int = 300, overlap: int = 1) -> list[Chunk]:
     if target <= 0 or max_chars <= 0 or overlap < 0:
-        raise ValueError(f"chunking needs target > 0, max_chars > 0, overlap >= 0 (got {target}, {max_chars}, {overlap})")
+        raise ValueError(
+            f"chunking needs target > 0, max_chars > 0, overlap >= 0 (got {target}, {max_chars}, {overlap})"
+        )
     units = sentence_units(doc.text, max_chars)
     windows: list[tuple[int, int]] = []  # [i, j) ranges of units
     n = len(units)
@@ -79,6 +81,8 @@ def chunk_document(doc: Document, target: int = 250, max_chars: int = 300, overl
     for i, j in windows:
         start, end = units[i][0], units[j - 1][1]
         text = doc.text[start:end]
-        chunks.append(Chunk(id=chunk_id(doc.id, text, seen[text]), doc_id=doc.id, text=text, start=start, end=end))
+        chunks.append(
+            Chunk(id=chunk_id(doc.id, text, seen[text]), doc_id=doc.id, text=text, start=start, end=end)
+        )
         seen[text] += 1
     return chunks

@@ -181,9 +181,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from rag.embedding import EmbeddingModelError
     from rag.store import IndexError as RagIndexError
 
-    expected: tuple[type[BaseException], ...] = (RagIndexError, ValueError, FileNotFoundError, KeyError)
+    expected: tuple[type[BaseException], ...] = (
+        RagIndexError,
+        EmbeddingModelError,
+        ValueError,
+        FileNotFoundError,
+        KeyError,
+    )
     try:
         return args.func(args)
     except expected as exc:

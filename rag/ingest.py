@@ -38,7 +38,9 @@ class Article:
 # --- line rules (matched against folded lines: Simplified, lower-case, NFKC) -----------------
 
 _HEAD_WINDOW = 8  # navigation crumbs only count among the first non-empty lines
-_CRUMB_RE = re.compile(r"(当前位置|所在位置|您的位置|你的位置|您现在的位置|当前的位置)|首页\s*>|>\s*正文\s*$|(>.*){2}")
+_CRUMB_RE = re.compile(
+    r"(当前位置|所在位置|您的位置|你的位置|您现在的位置|当前的位置)|首页\s*>|>\s*正文\s*$|(>.*){2}"
+)
 _FOOTER_RE = re.compile(
     r"^\W{0,3}(分享到|分享至|相关文章|相关链接|相关阅读|相关新闻|相关稿件|推荐阅读|延伸阅读|上一篇|下一篇|"
     r"返回顶部|打印本页|关闭窗口|扫一扫)"
@@ -54,7 +56,9 @@ _TIME_RE = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
 _DATE_LABEL = r"(?:发布时间|发布日期|发表时间|发稿时间|更新时间|时间|日期)"
 _DATE_LABEL_RE = re.compile(_DATE_LABEL + r"\s*[::]\s*")
 _SOURCE_RE = re.compile(
-    r"(?:来源|稿源|出处)\s*[::]\s*(?P<v>.+?)\s*(?=\s{2,}|\s" + _DATE_LABEL + r"|\s*(?:作者|编辑|责任编辑|阅读|浏览|点击|"
+    r"(?:来源|稿源|出处)\s*[::]\s*(?P<v>.+?)\s*(?=\s{2,}|\s"
+    + _DATE_LABEL
+    + r"|\s*(?:作者|编辑|责任编辑|阅读|浏览|点击|"
     r"字体|【|\[)|$)"
 )
 # "四川新闻网遂宁3月22日讯", "新华社北京3月22日电": the publisher opens the dateline.
@@ -62,7 +66,9 @@ _DATELINE_RE = re.compile(
     r"^\s*(?P<src>[^\s,，。:：(（]{1,12}?(?:网|社|报|台|客户端))(?:记者)?[\u4e00-\u9fff]{0,8}?"
     r"\d{1,2}月\d{1,2}日(?:电|讯)"
 )
-_BYLINE_RE = re.compile(r"^\W?(来源|稿源|作者|编辑|责任编辑|责编|记者|通讯员|摄影|供稿|审核|校对|完\W?$)|/摄\s*$")
+_BYLINE_RE = re.compile(
+    r"^\W?(来源|稿源|作者|编辑|责任编辑|责编|记者|通讯员|摄影|供稿|审核|校对|完\W?$)|/摄\s*$"
+)
 _LABEL_RE = re.compile(r"^[^\s::]{1,8}[::]\S")
 _SENTENCE_END = "。！？!?；;…."
 _CLOSERS = "”’」』）)\"'》〉】]"
@@ -86,6 +92,12 @@ def _is_furniture(folded: str) -> bool:
     rest = _DATE_LABEL_RE.sub(" ", rest)
     rest = _TIME_RE.sub(" ", _DATE_RE.sub(" ", rest))
     return rest != s and not re.search(r"\w", rest)
+
+
+def _is_footer(folded: str) -> bool:
+    """A share / related-article / prev-next marker line (not a sentence that happens to start so)."""
+    s = folded.strip()
+    return bool(_FOOTER_RE.search(s)) and len(s) <= 60 and not _ends_sentence(s)
 
 
 def _is_byline(folded: str) -> bool:
@@ -176,13 +188,13 @@ def clean_page(text: str) -> Article:
     end = n
     for i in keep:
         f = folded[i].strip()
-        if i != title_idx and _FOOTER_RE.search(f) and len(f) <= 60:
+        if i != title_idx and _is_footer(f):
             if body_seen:
                 end = i
                 break
             continue
         body_seen = body_seen or (i != title_idx and _ends_sentence(f))
-    keep = [i for i in keep if i < end and not (i != title_idx and _FOOTER_RE.search(folded[i].strip()))]
+    keep = [i for i in keep if i < end and (i == title_idx or not _is_footer(folded[i]))]
 
     # 4. Tail: short unfinished lines after the last sentence are links and site names.
     while keep and keep[-1] != title_idx:
@@ -267,7 +279,9 @@ def load_document(path: Path, root: Path) -> Document:
     """Read one .txt / .md file into a Document whose id is its path relative to `root`."""
     path, root = Path(path), Path(root)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise IngestError(f"{path}: unsupported file type {path.suffix or '(none)'}; supported: {SUPPORTED_SUFFIXES}")
+        raise IngestError(
+            f"{path}: unsupported file type {path.suffix or '(none)'}; supported: {SUPPORTED_SUFFIXES}"
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -331,6 +345,8 @@ def iter_documents(paths: Sequence[Path]) -> Iterator[Document]:
     for f, root in collect_files(paths):
         doc = load_document(f, root)
         if doc.id in ids:
-            raise IngestError(f"{f}: document id {doc.id!r} is also the id of {ids[doc.id]}; ids must be unique")
+            raise IngestError(
+                f"{f}: document id {doc.id!r} is also the id of {ids[doc.id]}; ids must be unique"
+            )
         ids[doc.id] = f
         yield doc

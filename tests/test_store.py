@@ -31,8 +31,10 @@ def _random_snapshot(n_docs=20, per_doc=5, dim=16, seed=0):
     adds = []
     for d in range(n_docs):
         doc = Document(id=f"d{d}.txt", title=f"t{d}", text="x" * per_doc, content_hash=str(d))
-        chunks = [Chunk(id=f"{d:04x}{j:04x}" + "0" * 32, doc_id=doc.id, text="x", start=j, end=j + 1)
-                  for j in range(per_doc)]
+        chunks = [
+            Chunk(id=f"{d:04x}{j:04x}" + "0" * 32, doc_id=doc.id, text="x", start=j, end=j + 1)
+            for j in range(per_doc)
+        ]
         vecs = rng.normal(size=(per_doc, dim)).astype(np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
         adds.append((doc, chunks, vecs))
@@ -65,7 +67,9 @@ def test_removing_a_document_removes_its_vectors():
 def test_save_load_round_trip_gives_same_hits(tmp_path, small_corpus, fake_embedder):
     p = Pipeline.build([small_corpus], tmp_path / "index", _settings(), embedder=fake_embedder)
     queries = ["王增田受到了什么处分", "資源縣委書記是誰", "视频会议"]
-    before = {(q, m): p.search(q, k=3, mode=m) for q in queries for m in ("hybrid", "dense", "bm25", "bigram")}
+    before = {
+        (q, m): p.search(q, k=3, mode=m) for q in queries for m in ("hybrid", "dense", "bm25", "bigram")
+    }
     q2 = Pipeline.load(tmp_path / "index", _settings(), embedder=CountingEmbedder())
     for (q, m), hits in before.items():
         after = q2.search(q, k=3, mode=m)
@@ -84,7 +88,13 @@ def test_manifest_records_what_must_match(tmp_path, small_corpus, fake_embedder)
     assert m["chunker"] == {"target": 250, "max": 300, "overlap": 1}
     assert "opencc" in m["normalisation"]
     gen = tmp_path / "index" / m["generation"]
-    assert {p.name for p in gen.iterdir()} >= {"documents.jsonl", "chunks.jsonl", "vectors.faiss", "bm25", "bigram"}
+    assert {p.name for p in gen.iterdir()} >= {
+        "documents.jsonl",
+        "chunks.jsonl",
+        "vectors.faiss",
+        "bm25",
+        "bigram",
+    }
     assert not list(gen.rglob("*.pkl")) and not list(gen.rglob("*.pickle"))
 
 
@@ -98,7 +108,9 @@ def test_incremental_update_embeds_only_what_changed(tmp_path, small_corpus):
     assert not report.touched and report.embedded_chunks == 0 and emb.embedded == first
     assert "nothing to embed" in report.summary()
 
-    (small_corpus / "a.txt").write_text("王增田受处分\n\n区纪委监委给予王增田严重警告处分。\n", encoding="utf-8")
+    (small_corpus / "a.txt").write_text(
+        "王增田受处分\n\n区纪委监委给予王增田严重警告处分。\n", encoding="utf-8"
+    )
     report = p.sync([small_corpus])
     assert report.changed == ("a.txt",) and report.unchanged == 2
     assert emb.embedded - first == len(p.snapshot.doc_chunks("a.txt")) == report.embedded_chunks
@@ -163,7 +175,9 @@ def test_killed_update_leaves_previous_index_loadable(tmp_path, small_corpus, fa
     index = tmp_path / "index"
     p = Pipeline.build([small_corpus], index, _settings(), embedder=fake_embedder)
     before = [h.chunk.id for h in p.search("王增田处分", k=3)]
-    (small_corpus / "a.txt").write_text("完全不同的新内容\n\n天津市纪委监委通报三起典型问题。\n", encoding="utf-8")
+    (small_corpus / "a.txt").write_text(
+        "完全不同的新内容\n\n天津市纪委监委通报三起典型问题。\n", encoding="utf-8"
+    )
     script = KILL_SCRIPT.format(
         root=str(ROOT), tests=str(ROOT / "tests"), target=target, index=str(index), corpus=str(small_corpus)
     )
@@ -175,7 +189,10 @@ def test_killed_update_leaves_previous_index_loadable(tmp_path, small_corpus, fa
     report = survivor.sync([small_corpus])
     assert report.changed == ("a.txt",)
     assert len(list(index.glob("gen-*"))) == 1
-    assert "通报三起" in Pipeline.load(index, _settings(), embedder=CountingEmbedder()).search("通报", k=1)[0].chunk.text
+    assert (
+        "通报三起"
+        in Pipeline.load(index, _settings(), embedder=CountingEmbedder()).search("通报", k=1)[0].chunk.text
+    )
 
 
 def test_save_snapshot_keeps_one_generation(tmp_path):

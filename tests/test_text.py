@@ -159,7 +159,14 @@ def test_split_sentences_keeps_closing_quotes_and_points_at_original():
 
 def test_split_sentences_traditional_brackets_and_semicolons():
     text = "「請問咱們點位?」『是。』(備註。)甲；乙;丙"
-    assert [text[a:b] for a, b in split_sentences(text)] == ["「請問咱們點位?」", "『是。』", "(備註。)", "甲；", "乙;", "丙"]
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "「請問咱們點位?」",
+        "『是。』",
+        "(備註。)",
+        "甲；",
+        "乙;",
+        "丙",
+    ]
 
 
 @pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name[:3])
