@@ -194,6 +194,7 @@ def _folded(text: str) -> str:
     return fold(text)
 
 
+@lru_cache(maxsize=4096)
 def doc_key(doc_id: str) -> str:
     """Compare document ids by file stem, so gold files may say "001_x", "001_x.txt" or "seeds/001_x.txt"."""
     return PurePosixPath(doc_id).stem

@@ -70,7 +70,8 @@ def test_clear_errors(tmp_path, small_corpus):
 def test_import_rag_is_light():
     code = (
         "import sys, rag; rag.Settings; "
-        "heavy = [m for m in ('torch', 'sentence_transformers', 'gradio', 'transformers', 'faiss') if m in sys.modules]; "
+        "mods = ('torch', 'sentence_transformers', 'gradio', 'transformers', 'faiss'); "
+        "heavy = [m for m in mods if m in sys.modules]; "
         "print(heavy)"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)

@@ -262,13 +262,15 @@ def test_passages_agree_with_engine(st_embedder, engine) -> None:
     assert ours.shape == theirs.shape == (len(texts), 384) and ours.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     cos = _cosines(ours, theirs)
-    assert cos.min() > 0.99, dict(zip(texts, cos.round(4), strict=True))
+    # Measured >= 0.9998; the bar sits above 0.999 because a subtle error such as XLM-R's position
+    # offset (ids from 2) still scores 0.993-0.998, so 0.99 would let it through.
+    assert cos.min() > 0.999, dict(zip(texts, cos.round(5), strict=True))
 
 
 @pytest.mark.model
 def test_queries_agree_with_engine(st_embedder, engine) -> None:
     ours = st_embedder.embed(QUERIES, kind="query")
-    assert _cosines(ours, engine.query(QUERIES)).min() > 0.99
+    assert _cosines(ours, engine.query(QUERIES)).min() > 0.999
     # The prompt matters: a query embedded as a passage is a different vector.
     assert _cosines(ours, engine.passage(QUERIES)).max() < 0.99
 
