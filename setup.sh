@@ -17,11 +17,14 @@ echo "== installing torch 2.13.0 (CPU build)"
 if [ "${1:-}" = "--test" ]; then
     echo "== installing rag with test tools"
     .venv/bin/pip install -q -e '.[test]'
-    if ! command -v chromium >/dev/null 2>&1; then
-        echo "== installing Debian's chromium for the browser tests (Playwright never downloads its own)"
+    if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; then
+        # Debian's chromium for the browser tests (Playwright never downloads its own browser),
+        # and a Chinese font so screenshots show characters instead of boxes
+        echo "== installing chromium and fonts-wqy-microhei from Debian"
         SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-        $SUDO apt-get install -y -q --no-install-recommends chromium >/dev/null \
-            || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+        pkgs="chromium fonts-wqy-microhei"
+        $SUDO apt-get install -y -q --no-install-recommends $pkgs >/dev/null \
+            || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q --no-install-recommends $pkgs >/dev/null; }
     fi
 else
     echo "== installing rag"

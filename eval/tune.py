@@ -211,11 +211,10 @@ def compare_chunking(settings: Settings, questions: list[Question]) -> None:
             pipe = Pipeline.build([ROOT / "seeds"], Path(tmp) / "index", s, embedder=embedder)
             chunks = list(pipe.snapshot.chunks.values())
             avg = mean(len(c.text) for c in chunks) or 0.0
-            for split in ("tune", "heldout"):
-                qs = _split(questions, split)
-                result = evaluate(pipe, qs, modes, K, depth=K, answers=None)
-                m = {mode: result.metrics[mode]["all"] for mode in modes}
-                acc = result.answer_metrics.get("all", {}).get("accuracy")
+            result = evaluate(pipe, questions, modes, K, depth=K, answers=None)
+            for split in ("tune", "heldout", "all"):
+                m = {mode: result.metrics[mode][split] for mode in modes}
+                acc = result.answer_metrics.get(split, {}).get("accuracy")
                 row = [target, cmax, overlap, len(chunks), f"{avg:.0f}", split]
                 row += [_f(m[mode]["R@1"]) for mode in modes] + [_f(m[mode]["R@5"]) for mode in modes]
                 row += [_f(m["hybrid"][f"MRR@{K}"]), _f(acc)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from rag.text import split_sentences
+from rag.text import fold_with_map, split_sentences
 from rag.types import Chunk, Document
 
 _SOFT_BREAKS = "，、：；,:;"
@@ -55,25 +55,43 @@ def sentence_units(text: str, max_chars: int) -> list[tuple[int, int]]:
     return units
 
 
+def content_prefix(text: str) -> list[int]:
+    """prefix[i] = characters of text[:i] that survive folding. Sizes are measured on this, so the pinyin
+    artefacts of converted Traditional pages (監(jiān)) do not halve how much real text a chunk holds."""
+    _, index_map = fold_with_map(text)
+    kept = bytearray(len(text))
+    for i in index_map:
+        kept[i] = 1
+    prefix = [0] * (len(text) + 1)
+    for i, k in enumerate(kept):
+        prefix[i + 1] = prefix[i] + k
+    return prefix
+
+
 def chunk_document(doc: Document, target: int = 250, max_chars: int = 300, overlap: int = 1) -> list[Chunk]:
     if target <= 0 or max_chars <= 0 or overlap < 0:
         raise ValueError(
             f"chunking needs target > 0, max_chars > 0, overlap >= 0 (got {target}, {max_chars}, {overlap})"
         )
     units = sentence_units(doc.text, max_chars)
+    prefix = content_prefix(doc.text)
+
+    def size(a: int, b: int) -> int:  # content characters from the start of unit a to the end of unit b
+        return prefix[units[b][1]] - prefix[units[a][0]]
+
     windows: list[tuple[int, int]] = []  # [i, j) ranges of units
     n = len(units)
     i, must = 0, 1  # a window starts at unit i and reaches at least unit must - 1
     while i < n:
         j = max(i + 1, must)
-        while j < n and units[j - 1][1] - units[i][0] < target and units[j][1] - units[i][0] <= max_chars:
+        while j < n and size(i, j - 1) < target and size(i, j) <= max_chars:
             j += 1
         windows.append((i, j))
         if j >= n:
             break
         # Repeat the last `overlap` units, but always move forward and always fit the next unit.
         nxt = max(j - overlap, i + 1)
-        while nxt < j and units[j][1] - units[nxt][0] > max_chars:
+        while nxt < j and size(nxt, j) > max_chars:
             nxt += 1
         i, must = nxt, j + 1
     seen: Counter[str] = Counter()

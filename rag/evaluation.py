@@ -21,6 +21,7 @@ scripts is in both); "asked_traditional" is the question's own script;
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ CUTOFFS = (1, 3, 5, 10)
 FAILURE_CUTOFF = 5  # a question "fails" retrieval when nothing relevant is in the top 5
 SCRIPTS = ("simplified", "traditional")
 SPLITS = ("tune", "heldout")
+_MARKER_RE = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
 
 
 class SearchPipeline(Protocol):
@@ -69,6 +71,7 @@ class Retrieval:
     question_id: str
     mode: str
     ranks: tuple[int, ...]  # 1-based ranks of relevant hits within the judged depth
+    evidence_ranks: tuple[int | None, ...]  # per evidence string: first rank holding it (None: not found)
     top_ids: tuple[str, ...]  # chunk ids of the top k
     top_doc_ids: tuple[str, ...]
     top_text: str  # the first hit's text, for the failure list
@@ -200,15 +203,19 @@ def doc_key(doc_id: str) -> str:
     return PurePosixPath(doc_id).stem
 
 
+def evidence_in(hit_text: str, question: Question, doc_id: str | None = None) -> tuple[bool, ...]:
+    """Per evidence string: is it (folded) inside the folded hit text? All False when `doc_id` is
+    given and is not one of the question's documents."""
+    if doc_id is not None and doc_key(doc_id) not in {doc_key(d) for d in question.doc_ids}:
+        return tuple(False for _ in question.evidence)
+    text = _folded(hit_text)
+    return tuple(_folded(ev) in text for ev in question.evidence)
+
+
 def is_relevant(hit_text: str, question: Question, doc_id: str | None = None) -> bool:
     """True when a folded evidence string is a substring of the folded hit text (and, when
     `doc_id` is given, the hit comes from one of the question's documents)."""
-    if not question.answerable:
-        return False
-    if doc_id is not None and doc_key(doc_id) not in {doc_key(d) for d in question.doc_ids}:
-        return False
-    text = _folded(hit_text)
-    return any(_folded(ev) in text for ev in question.evidence)
+    return question.answerable and any(evidence_in(hit_text, question, doc_id))
 
 
 def _looks_traditional(text: str) -> bool:
@@ -246,6 +253,8 @@ def retrieval_metrics(runs: Sequence[Retrieval], k: int) -> dict[str, float | No
         out[f"R@{c}"] = metrics.mean(metrics.recall_at_k(r.ranks, c) for r in runs)
     out[f"MRR@{k}"] = metrics.mean(metrics.mrr_at_k(r.ranks, k) for r in runs)
     out[f"nDCG@{k}"] = metrics.mean(metrics.ndcg_at_k(r.ranks, k) for r in runs)
+    c = min(FAILURE_CUTOFF, k)
+    out[f"Cov@{c}"] = metrics.mean(metrics.coverage_at_k(r.evidence_ranks, c) for r in runs)
     return out
 
 
@@ -268,17 +277,23 @@ def answer_metrics(records: Sequence[AnswerRecord], questions: Mapping[str, Ques
 
 def _search(pipeline: SearchPipeline, q: Question, mode: str, k: int, depth: int, seen: dict) -> Retrieval:
     hits = pipeline.search(q.question, k=depth, mode=mode)
-    ranks = []
+    ranks: list[int] = []
+    evidence_ranks: list[int | None] = [None] * len(q.evidence)
     for pos, hit in enumerate(hits, start=1):
         seen[hit.chunk.doc_id][hit.chunk.id] = hit.chunk.text
         # position in the returned list, not hit.rank: a pipeline bug in .rank must not hide here
-        if is_relevant(hit.chunk.text, q, hit.chunk.doc_id):
+        found = evidence_in(hit.chunk.text, q, hit.chunk.doc_id)
+        if any(found):
             ranks.append(pos)
+        for i, f in enumerate(found):
+            if f and evidence_ranks[i] is None:
+                evidence_ranks[i] = pos
     top = hits[:k]
     return Retrieval(
         question_id=q.id,
         mode=mode,
         ranks=tuple(ranks),
+        evidence_ranks=tuple(evidence_ranks),
         top_ids=tuple(h.chunk.id for h in top),
         top_doc_ids=tuple(h.chunk.doc_id for h in top),
         top_text=top[0].chunk.text if top else "",
@@ -291,7 +306,9 @@ def _grade_answer(q: Question, ans: Answer) -> AnswerRecord:
     precision = None
     if q.answerable:
         if q.answers:
-            correct = (not ans.abstained) and metrics.answer_correct(ans.text, q.answers)
+            # "183[1]个" must match "183个": citation markers are not part of the answer
+            text = _MARKER_RE.sub("", ans.text)
+            correct = (not ans.abstained) and metrics.answer_correct(text, q.answers)
         precision = metrics.citation_precision(quotes, q.evidence)
     return AnswerRecord(
         question_id=q.id,
@@ -434,6 +451,7 @@ def _grid(headers: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool)
 
 def _retrieval_rows(result: EvalResult) -> tuple[list[str], list[list[str]]]:
     names = ["n", *(f"R@{c}" for c in _cutoffs(result.k)), f"MRR@{result.k}", f"nDCG@{result.k}"]
+    names.append(f"Cov@{min(FAILURE_CUTOFF, result.k)}")
     rows = []
     for mode in result.modes:
         for subset in SUBSETS:
@@ -497,7 +515,9 @@ def _report_md(result: EvalResult) -> str:
         f"({sum(q.answerable for q in result.questions)} answerable)",
         f"- modes: {', '.join(result.modes)}; k = {result.k}; relevance judged {result.depth} deep",
         "- Recall@k is success@k (ranx hit_rate@k): a question counts when any passage from its "
-        "document holding a gold evidence string (folded) is in the top k. nDCG uses binary gains.",
+        "document holding a gold evidence string (folded) is in the top k. nDCG uses binary gains. "
+        f"Cov@{min(FAILURE_CUTOFF, result.k)}: share of a question's evidence strings found in the top "
+        f"{min(FAILURE_CUTOFF, result.k)} (all are needed for multi-document answers).",
         "",
         "## Retrieval",
         "",
@@ -576,6 +596,7 @@ def _results_json(result: EvalResult) -> dict:
             if r is not None:
                 row["retrieval"][mode] = {
                     "ranks": list(r.ranks),
+                    "evidence_ranks": list(r.evidence_ranks),
                     "first_rank": r.first_rank,
                     "top_ids": list(r.top_ids),
                     "top_doc_ids": list(r.top_doc_ids),
@@ -646,7 +667,7 @@ def eval_command(
     questions_file: Path | str,
     modes: Sequence[str] = ("bm25", "dense", "hybrid"),
     k: int = 10,
-    out_dir: Path | str = "eval/report",
+    out_dir: Path | str = "eval/reports/latest",
     settings: Any = None,
 ) -> EvalResult:
     """`rag eval`: load the index once, evaluate, print the table, write the report."""

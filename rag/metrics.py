@@ -59,6 +59,18 @@ def ndcg_at_k(ranks: Iterable[int], k: int, n_relevant: int | None = None) -> fl
     return dcg / ideal if ideal else 0.0
 
 
+def coverage_at_k(first_ranks: Sequence[int | None], k: int) -> float:
+    """Share of a question's evidence strings that some passage in the top k contains.
+
+    `first_ranks` holds, per evidence string, the first rank whose passage contains it (None: not
+    retrieved). Success@k is satisfied by any one piece of evidence; a question whose answer needs
+    two documents or sentences needs them all, which this shows. No ranx counterpart.
+    """
+    if not first_ranks:
+        raise ValueError("no evidence strings")
+    return sum(1 for r in first_ranks if r is not None and r <= k) / len(first_ranks)
+
+
 def mean(values: Iterable[float]) -> float | None:
     """Arithmetic mean, None for no values (a metric over an empty subset is undefined, not 0)."""
     vals = list(values)

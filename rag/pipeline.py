@@ -119,7 +119,11 @@ class Pipeline:
             return self._embedder
 
     def embed_query(self, query: str) -> np.ndarray:
-        return self.embedder.embed([query], kind="query")[0]
+        from rag.text import fold
+
+        # both sides are embedded folded: Traditional queries meet Simplified passages, and the
+        # model never sees conversion artefacts such as 監(jiān)
+        return self.embedder.embed([fold(query)], kind="query")[0]
 
     # ----- the index -----
     @property
@@ -201,6 +205,7 @@ class Pipeline:
         corpus: Sequence[str] | None = None,
     ) -> UpdateReport:
         from rag.chunking import chunk_document
+        from rag.text import fold
 
         with self._update_lock:
             current = self._snapshot
@@ -240,7 +245,7 @@ class Pipeline:
                 )
                 for d in todo
             ]
-            texts = [c.text for _, chunks in chunked for c in chunks]
+            texts = [fold(c.text) for _, chunks in chunked for c in chunks]
             embedder = self.embedder
             if current is None:
                 current = Snapshot.empty(embedder.name, embedder.dim, chunker)

@@ -28,7 +28,7 @@ from rag.types import Chunk, Document
 
 FORMAT_VERSION = 1
 # How text is folded for matching; an index built with other folding would mismatch its queries.
-NORMALISATION = "nfkc+pinyin-artefacts+opencc-t2s+lower/v1"
+NORMALISATION = "nfkc+pinyin-artefacts+opencc-t2s+lower/v2; dense input folded"
 MANIFEST = "manifest.json"
 
 

@@ -178,7 +178,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$=:])")
 
 
 def lang_of(value: str | None) -> str:
-    """"en", "en-US", "English" -> "en"; anything else -> "zh" (the page's default)."""
+    """ "en", "en-US", "English" -> "en"; anything else -> "zh" (the page's default)."""
     return "en" if (value or "").strip().lower().startswith("en") else "zh"
 
 
@@ -330,7 +330,9 @@ def sources_html(
                 f"{_score_line(h, lang) if show_scores else ''}"
                 f"{_open_button(h.chunk.doc_id, h.chunk.start, h.chunk.end, lang)}</li>"
             )
-        body = f'<p class="nearest-note">{esc(t(lang, "nearest"))}</p><ul class="src-list">{"".join(cards)}</ul>'
+        body = (
+            f'<p class="nearest-note">{esc(t(lang, "nearest"))}</p><ul class="src-list">{"".join(cards)}</ul>'
+        )
     else:
         body = f'<p class="empty">{esc(t(lang, "no_passages"))}</p>'
     return f'<div class="rag-sources">{head}{body}</div>'
@@ -378,7 +380,7 @@ def ranked_lists_html(lists: Mapping[str, Sequence[Hit]], lang: str = "zh") -> s
         empty = f'<p class="empty">{esc(t(lang, "no_passages"))}</p>' if not items else ""
         cols.append(
             f'<section class="ranked-col" data-retriever="{esc(name)}"><h4>{esc(name)}</h4>'
-            f'{empty}<ol>{"".join(items)}</ol></section>'
+            f"{empty}<ol>{''.join(items)}</ol></section>"
         )
     return f'<div class="rag-ranked">{"".join(cols)}</div>'
 
@@ -401,19 +403,22 @@ mark { background: #fde68a; color: #111; padding: 0 .1em; border-radius: 2px; }
 .rag-sources .open-doc { margin-top: .2em; padding: .2em .8em; border-radius: 6px; cursor: pointer;
   border: 1px solid var(--button-secondary-border-color); background: var(--button-secondary-background-fill);
   color: var(--button-secondary-text-color); }
-.rag-doc .doc-text { white-space: pre-wrap; word-break: break-word; max-height: 60vh; overflow-y: auto;
-  padding: .4em .6em; border: 1px solid var(--border-color-primary); border-radius: 8px; }
+.rag-doc .doc-text { position: relative; white-space: pre-wrap; word-break: break-word; max-height: 60vh;
+  overflow-y: auto; padding: .4em .6em; border: 1px solid var(--border-color-primary); border-radius: 8px; }
 .rag-ranked { display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: .8em; }
 .rag-ranked .ranked-col ol { list-style: none; padding: 0; margin: 0; }
 .rag-ranked .ranked-col h4 { margin: 0 0 .4em; text-transform: uppercase; }
-.rag-ranked .ranked-hit { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .4em .6em;
-  margin-bottom: .5em; font-size: .9em; }
+.rag-ranked .ranked-hit { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: .4em .6em; margin-bottom: .5em; font-size: .9em; }
 .rag-ranked .hit-text { margin: .3em 0 0; max-height: 9em; overflow-y: auto; white-space: pre-wrap; }
 .rag-ranked .hit-title { font-weight: 600; }
 .badge { display: inline-block; font-size: .75em; padding: 0 .4em; margin-right: .2em; border-radius: 4px;
   background: #e5e7eb; color: #111; }
-.badge.b-bm25 { background: #bfdbfe; } .badge.b-bigram { background: #ddd6fe; } .badge.b-dense { background: #bbf7d0; }
-a.cite { text-decoration: none; font-weight: 600; }
+.badge.b-bm25 { background: #bfdbfe; }
+.badge.b-bigram { background: #ddd6fe; }
+.badge.b-dense { background: #bbf7d0; }
+a.cite { text-decoration: none; font-weight: 600; color: var(--color-accent) !important; }
+a.cite:hover, a.cite:focus-visible { text-decoration: underline; }
 .rewritten { font-size: .85em; color: var(--body-text-color-subdued); }
 .empty, .nearest-note { color: var(--body-text-color-subdued); }
 """

@@ -183,6 +183,37 @@ def test_ensure_default_model_converts_once(
     assert capsys.readouterr().err == ""
 
 
+def test_concurrent_conversion_keeps_the_first_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    dest = cache / default_model_dirname()
+
+    def other_process_wins(hf_dir: Path, out: Path, dim: int) -> None:
+        _fake_save(hf_dir, out, dim)
+        _fake_save(hf_dir, dest, dim)  # another process renamed its finished folder into place meanwhile
+        (dest / e5convert.SOURCE_FILE).write_text('{"winner": true}')
+
+    monkeypatch.setattr(e5convert, "_write_hf_folder", _fake_build)
+    monkeypatch.setattr(e5convert, "_save_sentence_transformer", other_process_wins)
+    assert ensure_default_model(cache) == dest
+    assert json.loads((dest / e5convert.SOURCE_FILE).read_text()) == {"winner": True}
+    assert [p.name for p in cache.iterdir()] == [dest.name]
+
+
+def test_stale_builds_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(e5convert, "_write_hf_folder", _fake_build)
+    monkeypatch.setattr(e5convert, "_save_sentence_transformer", _fake_save)
+    cache = tmp_path / "cache"
+    name = default_model_dirname()
+    stale, fresh = cache / f".{name}.tmp-killed", cache / f".{name}.tmp-running"
+    for d in (stale, fresh):
+        d.mkdir(parents=True)
+    os.utime(stale, (0, 0))  # a build from long ago: its process is gone
+    ensure_default_model(cache)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([name, fresh.name])
+
+
 def test_convert_replaces_existing_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(e5convert, "_write_hf_folder", _fake_build)
     monkeypatch.setattr(e5convert, "_save_sentence_transformer", _fake_save)

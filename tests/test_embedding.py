@@ -3,6 +3,7 @@ sentence-transformers wrapper on a tiny randomly initialised model built in tmp_
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -30,9 +31,12 @@ def test_hash_embedder_shape_and_norm() -> None:
 def test_hash_embedder_is_deterministic_across_processes() -> None:
     v = HashEmbedder().embed(TEXTS[:2], kind="query")
     np.testing.assert_array_equal(v, HashEmbedder().embed(TEXTS[:2], kind="passage"))
-    code = "from rag.embedding import HashEmbedder; print(HashEmbedder().embed(['纪委监委强化监督检查'])[0].tolist())"
+    code = (
+        "import json; from rag.embedding import HashEmbedder; "
+        "print(json.dumps(HashEmbedder().embed(['纪委监委强化监督检查'])[0].tolist()))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    np.testing.assert_allclose(np.array(eval(out.stdout)), v[0], atol=1e-7)
+    np.testing.assert_allclose(np.array(json.loads(out.stdout)), v[0], atol=1e-7)
 
 
 def test_hash_embedder_similar_texts_are_close() -> None:
@@ -56,7 +60,8 @@ def test_missing_model_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_import_is_light() -> None:
-    code = "import sys, rag.embedding; print(sorted({'torch','sentence_transformers','transformers'} & set(sys.modules)))"
+    heavy = "{'torch', 'sentence_transformers', 'transformers'}"
+    code = f"import sys, rag.embedding; print(sorted({heavy} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -96,7 +101,9 @@ def _tiny_model(folder: Path, prompts: dict[str, str] | None) -> Path:
         vocab_size=len(vocab), hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16
     )
     BertModel(config).save_pretrained(hf)
-    st = SentenceTransformer(modules=[Transformer(str(hf)), Pooling(8, "mean")], prompts=prompts, device="cpu")
+    st = SentenceTransformer(
+        modules=[Transformer(str(hf)), Pooling(8, "mean")], prompts=prompts, device="cpu"
+    )
     st.save(str(folder / "st"), create_model_card=False)
     return folder / "st"
 

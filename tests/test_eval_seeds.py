@@ -34,7 +34,11 @@ def questions():
 def _explain(result: EvalResult, out: Path) -> str:
     report = write_report(result, out)
     missed = ", ".join(f"{q.id} (rank {r.first_rank or '-'})" for q, r in failures(result))
-    return f"\n{format_table(result)}\nmissed in top 5: {missed}\nreport: {report}"
+    wrong = ", ".join(
+        a.question_id + (" (abstained)" if a.abstained else "") for a in result.answers if a.correct is False
+    )
+    table = format_table(result)
+    return f"\n{table}\nmissed in top 5: {missed}\nwrong answers: {wrong or '-'}\nreport: {report}"
 
 
 def test_hybrid_recall_at_5(pipeline, questions, tmp_path):

@@ -143,7 +143,8 @@ class FakePipeline:
     def ask(self, question: str, history=()) -> Answer:
         if question == "Q1":  # right, cites the evidence
             cit = Citation(1, RELEVANT_B.id, "b.txt", "B", "該縣成立了7個專項監督檢查組和1個暗訪組。", 0, 9)
-            return Answer(question, "成立了7個專項監督檢查組[1]", False, question, (cit,))
+            # the [1] marker splits the gold "7个": markers are removed before matching
+            return Answer(question, "成立了7[1]個專項監督檢查組", False, question, (cit,))
         if question == "Q2":  # wrong answer, citing an unrelated sentence
             cit = Citation(1, FILLER[0].id, "a.txt", "A", "疫情就是命令。", 0, 7)
             return Answer(question, "疫情就是命令[1]", False, question, (cit,))
@@ -257,7 +258,7 @@ def test_evaluate_without_ask_and_script_override(tmp_path):
     assert result.answers == () and result.answer_metrics == {}
     assert result.subsets["traditional"] == ()
     assert result.metrics["hybrid"]["traditional"]["R@1"] is None  # empty subset: undefined, not 0
-    assert set(result.metrics["hybrid"]["all"]) == {"n", "R@1", "R@3", "R@5", "MRR@5", "nDCG@5"}
+    assert set(result.metrics["hybrid"]["all"]) == {"n", "R@1", "R@3", "R@5", "MRR@5", "nDCG@5", "Cov@5"}
     with pytest.raises(ValueError, match="no ask"):
         evaluate(SearchOnly(), qs, modes=("hybrid",), answers=True)
 
@@ -299,8 +300,21 @@ def test_format_table(tmp_path):
     result = evaluate(_fake(), _questions(tmp_path), modes=("hybrid",), k=10, depth=20)
     table = format_table(result)
     lines = table.splitlines()
-    assert lines[0].split() == ["mode", "subset", "n", "R@1", "R@3", "R@5", "R@10", "MRR@10", "nDCG@10"]
-    assert lines[1].split() == ["hybrid", "all", "3", "0.333", "0.667", "0.667", "1.000", "0.548", "0.655"]
+    header = ["mode", "subset", "n", "R@1", "R@3", "R@5", "R@10", "MRR@10", "nDCG@10", "Cov@5"]
+    assert lines[0].split() == header
+    # Cov@5: evidence of q1 (rank 1) and q2 (rank 2) in the top 5, q3's (rank 7) not -> 2/3
+    assert lines[1].split() == [
+        "hybrid",
+        "all",
+        "3",
+        "0.333",
+        "0.667",
+        "0.667",
+        "1.000",
+        "0.548",
+        "0.655",
+        "0.667",
+    ]
     assert "abstention_accuracy" in table
 
 
@@ -338,3 +352,33 @@ def test_scripts_from_pipeline_documents(tmp_path):
     result = evaluate(pipe, _questions(tmp_path), modes=("hybrid",), k=10)
     assert result.doc_scripts == {"a": "simplified", "b": "traditional", "c": "traditional"}
     assert set(pipe.requested_k) == {50}  # default depth
+
+
+def test_evidence_coverage_for_multi_document_questions(tmp_path):
+    f = tmp_path / "q.jsonl"
+    _write(
+        f,
+        [
+            _q(
+                id="m",
+                question="M",
+                doc_ids=["a.txt", "b.txt"],
+                evidence=["八条禁令", "成立了7个专项监督检查组"],
+            )
+        ],
+    )
+
+    class TwoDocs:
+        def search(self, query, k=5, mode="hybrid"):
+            # a.txt's evidence at rank 1, b.txt's at rank 8 (evidence counts in any of the
+            # question's documents: the format does not say which document holds which string)
+            chunks = [RELEVANT_A, *FILLER[:6], RELEVANT_B, *FILLER[6:]][:k]
+            return [Hit(chunk=c, score=1 / i, rank=i) for i, c in enumerate(chunks, start=1)]
+
+    result = evaluate(TwoDocs(), load_questions(f), modes=("hybrid",), k=10, answers=False)
+    (run,) = result.retrieval["hybrid"]
+    assert run.ranks == (1, 8) and run.evidence_ranks == (1, 8)
+    m = result.metrics["hybrid"]["all"]
+    # success@5 needs one piece of evidence (rank 1); coverage@5 finds 1 of the 2 strings
+    assert m["R@5"] == 1.0 and m["Cov@5"] == 0.5
+    assert m["nDCG@10"] == pytest.approx((1 + 1 / math.log2(9)) / (1 + 1 / math.log2(3)))

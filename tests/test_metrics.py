@@ -11,6 +11,7 @@ from rag.metrics import (
     abstention_accuracy,
     answer_correct,
     citation_precision,
+    coverage_at_k,
     false_abstention_rate,
     mean,
     mrr_at_k,
@@ -58,6 +59,15 @@ def test_ndcg_binary_gains():
     assert ndcg_at_k([1, 2, 3], 10) == pytest.approx(1.0)
     assert ndcg_at_k([], 10) == 0.0
     assert ndcg_at_k([], 10, n_relevant=4) == 0.0
+
+
+def test_coverage_at_k():
+    # two evidence strings, first found at ranks 2 and 8: 1 of 2 in the top 5, both in the top 10
+    assert coverage_at_k([2, 8], 5) == 0.5
+    assert coverage_at_k([2, 8], 10) == 1.0
+    assert coverage_at_k([None, 3, 4], 5) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError):
+        coverage_at_k([], 5)
 
 
 def test_rank_validation():

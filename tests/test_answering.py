@@ -1,0 +1,197 @@
+"""The extractive answerer on hand-made passages: question types, exact citation spans,
+abstention, multi-part questions, reranking."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.answering import (
+    NOT_FOUND_PREFIX,
+    ExtractiveAnswerer,
+    analyse_question,
+    answer,
+    rerank,
+    retrieve_for,
+    split_question,
+)
+from rag.types import Answer, Chunk, Document, Hit
+
+ANJU = """安居区纪委监委：疫情防控不放松
+
+“1月29日上午，督查发现中兴镇五香庙村存在两起群众聚众打牌的情况。”日前，中兴镇五香庙村党员刘仁甫因擅离职守，未及时制止群众聚集打牌问题受到谈话诫勉。
+
+督查前，安居区委常委、区纪委书记、区监委代理主任杨冬梅点出监督检查重点。连日来，安居区8个纪律作风保障组直奔一线，到卫生院、高速路口、敬老院、集中隔离点等明察暗访。
+
+安居区纪委常委、区监委委员石万辉介绍，截至目前，安居区纪律作风保障组开展督导48轮384次，处理疫情防控违纪问题48起，问责党员干部89人。
+"""
+
+XINING = """防控一线践初心
+
+此轮疫情全省共报告确诊病例12例，其中西宁市11例。西宁市纪委监委闻令而动，迅速成立专项监督领导小组，向全市党员干部发出“十严禁”纪律要求。同时市纪委监委10个派驻纪检监察组结合日常监督，压实防控责任。现已开展监督检查1446次，发现问题356个。
+"""
+
+TIANJIN = """天津：吹响督战号角
+
+“特殊时期、特殊战役、特殊责任。”天津市委常委、市纪委书记、市监委主任邓修明表示，这一战，我们必须打赢！
+
+日前，天津市卫生健康委员会二级巡视员王增田同志因在疫情防控中严重失职失责，被给予留党察看二年处分、政务撤职处分。
+"""
+
+# Traditional, with the converter's pinyin artefacts
+ZIYUAN = """資源縣：強化監(jiān)督檢查
+
+該縣紀委監(jiān)委成立了7個專項監(jiān)督檢查組和1個暗訪組，緊盯問題。資源縣委書記黃欽在會議上表示，要嚴肅追責問責。
+"""
+
+DOCS = {
+    "anju.txt": Document(id="anju.txt", title="安居区纪委监委：疫情防控不放松", text=ANJU),
+    "xining.txt": Document(id="xining.txt", title="防控一线践初心", text=XINING),
+    "tianjin.txt": Document(id="tianjin.txt", title="天津：吹响督战号角", text=TIANJIN),
+    "ziyuan.txt": Document(id="ziyuan.txt", title="資源縣：強化監督檢查", text=ZIYUAN),
+}
+
+
+def paragraph_hits(doc_ids=None) -> list[Hit]:
+    """One passage per paragraph of each document (chunk.text == doc.text[start:end])."""
+    hits = []
+    for doc in DOCS.values():
+        if doc_ids and doc.id not in doc_ids:
+            continue
+        for m in re.finditer(r"[^\n]+", doc.text):
+            chunk = Chunk(id=f"{doc.id}:{m.start()}", doc_id=doc.id, text=m.group(), start=m.start(), end=m.end())
+            hits.append(Hit(chunk=chunk, score=1.0, rank=len(hits) + 1, via=("bm25",), title=doc.title))
+    return hits
+
+
+def ask(question: str, hits=None) -> Answer:
+    hits = rerank(question, hits if hits is not None else paragraph_hits())[:5]
+    return answer(ExtractiveAnswerer(), question, hits, DOCS)
+
+
+def assert_citations_exact(ans: Answer) -> None:
+    """Every [n] has a citation; every quote is the document's text at its offsets, inside its passage."""
+    assert ans.citations, ans.text
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", ans.text)]
+    assert sorted(set(numbers)) == [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
+    chunks = {h.chunk.id: h.chunk for h in ans.hits}
+    for c in ans.citations:
+        assert c.quote == DOCS[c.doc_id].text[c.start : c.end]
+        chunk = chunks[c.chunk_id]
+        assert chunk.doc_id == c.doc_id and chunk.start <= c.start < c.end <= chunk.end
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "kind"),
+    [
+        ("安居区问责了多少党员干部？", "89人", "number"),
+        ("谁因擅离职守受到谈话诫勉？", "刘仁甫", "person"),
+        ("王增田受到了什么处分？", "留党察看", "punishment"),
+        ("杨冬梅担任什么职务？", "区纪委书记", "post"),
+        ("安居区纪律作风保障组到哪些地方明察暗访？", "敬老院", "place"),
+        ("五香庙村聚众打牌是哪天被督查发现的？", "1月29日", "date"),
+    ],
+)
+def test_question_types(question, expected, kind):
+    assert kind in analyse_question(question).kinds
+    ans = ask(question)
+    assert not ans.abstained, ans.text
+    assert expected in ans.text
+    assert re.search(r"[。！？”]\[\d+\]", ans.text), "each answer sentence ends with its citation"
+    assert_citations_exact(ans)
+
+
+def test_number_with_its_measure_word_not_another_number():
+    ans = ask("安居区处理了多少起疫情防控违纪问题？")
+    assert "48起" in ans.text
+    assert_citations_exact(ans)
+
+
+def test_subject_named_in_the_sentence_before():
+    # "现已开展监督检查1446次" does not repeat 西宁市: the paragraph before names it
+    ans = ask("西宁市纪委监委开展了多少次监督检查？")
+    assert "1446次" in ans.text
+    assert "1446" in ans.citations[0].quote
+
+
+def test_post_and_name_written_together():
+    ans = ask("天津市纪委书记是谁？")
+    assert "邓修明" in ans.text
+    assert_citations_exact(ans)
+
+
+def test_traditional_passage_simplified_question():
+    ans = ask("资源县纪委监委成立了几个专项监督检查组？")
+    assert "7個專項" in ans.text
+    assert "(jiān)" not in ans.text  # what people read has no conversion artefacts
+    assert "(jiān)" in ans.citations[0].quote  # the quote is the document's own text
+    assert_citations_exact(ans)
+
+
+def test_two_part_question_gets_both_answers():
+    ans = ask("西宁市纪委监委开展了多少次监督检查，发现了多少个问题？")
+    assert "1446次" in ans.text and "356个" in ans.text
+    assert_citations_exact(ans)
+
+
+def test_x_and_y_respectively_are_split_and_answered():
+    assert split_question("青海省和天津市的纪委书记分别是谁？") == ["青海省的纪委书记分别是谁？", "天津市的纪委书记分别是谁？"]
+    assert split_question("刘仁甫是什么身份？他为什么被谈话诫勉")[1].startswith("刘仁甫")
+    assert split_question("王增田受到了什么处分？") == ["王增田受到了什么处分？"]
+    ans = ask("西宁市和天津市的纪委监委分别开展了多少次监督检查？")
+    assert "1446次" in ans.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "成都市武侯区纪委监委问责了多少人？",  # a place no document mentions
+        "安居区区长是谁？",  # a post no document mentions
+        "周哲乐的妻子叫什么名字？",  # nothing about him at all
+        "黄钦受到了什么处分？",  # he is named, but no sanction is
+        "天津市问责了多少名党员干部？",  # the number asked for is not in the Tianjin passages
+    ],
+)
+def test_abstains_on_weak_evidence(question):
+    ans = ask(question)
+    assert ans.abstained
+    assert ans.text.startswith(NOT_FOUND_PREFIX)
+    assert not re.search(r"\[\d+\]", ans.text)
+    assert ans.citations == ()
+    assert 0 < len(ans.hits) <= 3  # the nearest passages, offered to read
+
+
+def test_abstains_without_passages():
+    ans = answer(ExtractiveAnswerer(), "安居区问责了多少党员干部？", [], DOCS)
+    assert ans.abstained and ans.hits == ()
+
+
+def test_stream_yields_text_then_the_answer():
+    hits = rerank("王增田受到了什么处分？", paragraph_hits())[:5]
+    items = list(ExtractiveAnswerer().stream("王增田受到了什么处分？", hits, DOCS))
+    assert isinstance(items[-1], Answer)
+    assert "".join(i for i in items[:-1] if isinstance(i, str)) == items[-1].text
+
+
+def test_rerank_puts_the_answering_passage_first():
+    hits = paragraph_hits()
+    ranked = rerank("安居区问责了多少党员干部？", hits)
+    assert "89人" in ranked[0].chunk.text
+    assert [h.rank for h in ranked] == list(range(1, len(hits) + 1))
+    assert sorted(h.chunk.id for h in ranked) == sorted(h.chunk.id for h in hits)
+    assert all(h.via == ("bm25",) and h.title for h in ranked)
+
+
+def test_retrieve_for_searches_each_part():
+    calls = []
+
+    def search(query: str, n: int) -> list[Hit]:
+        calls.append(query)
+        wanted = "tianjin.txt" if "天津" in query and "西宁" not in query else "xining.txt"
+        return paragraph_hits({wanted})[:n]
+
+    hits = retrieve_for("西宁市和天津市的纪委监委分别开展了多少次监督检查？", search, 5)
+    assert len(calls) == 3  # the whole question and its two parts
+    assert {h.chunk.doc_id for h in hits} == {"xining.txt", "tianjin.txt"}
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))

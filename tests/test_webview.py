@@ -1,0 +1,165 @@
+"""rag.webview on hand-made inputs: every piece of document text is escaped, marks land on the cited span."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from rag import webview
+from rag.types import Answer, Chunk, Citation, Document, Hit
+
+EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+TEXT = f"标题{EVIL}\n\n经查，王增田擅离职守。区纪委给予王增田党内警告处分。其他内容 & 更多。"
+
+
+def _doc(text: str = TEXT, doc_id: str = 'a<b>"c.txt') -> Document:
+    return Document(id=doc_id, title=f"标题{EVIL}", text=text, source="来源<b>", date="2020-02-22")
+
+
+def _hit(doc: Document, start: int, end: int, rank: int = 1, via=("bm25", "dense")) -> Hit:
+    chunk = Chunk(id=f"c{start}", doc_id=doc.id, text=doc.text[start:end], start=start, end=end)
+    return Hit(chunk=chunk, score=0.5 / rank, rank=rank, via=via, title=doc.title)
+
+
+def _citation(doc: Document, quote: str, n: int = 1, chunk_id: str = "c0") -> Citation:
+    start = doc.text.index(quote)
+    return Citation(n, chunk_id, doc.id, doc.title, quote, start, start + len(quote))
+
+
+def _no_live_markup(out: str) -> None:
+    assert "<script" not in out
+    assert "<img" not in out
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in out
+
+
+def test_highlight_escapes_and_marks_the_span():
+    text = "a<b>c & d"
+    out = webview.highlight(text, [(1, 4)])
+    assert out == "a<mark>&lt;b&gt;</mark>c &amp; d"
+
+
+def test_highlight_clips_merges_and_ids_only_the_first_mark():
+    out = webview.highlight("0123456789", [(8, 20), (2, 4), (3, 6), (-5, 1)], mark_id="m")
+    assert out == '<mark id="m">0</mark>1<mark>2345</mark>67<mark>89</mark>'
+    assert webview.highlight("abc", [(2, 2), (5, 9)]) == "abc"  # empty and out-of-range spans vanish
+
+
+def test_md_text_neutralises_markdown_and_html():
+    out = webview.md_text("*强调* [链接](javascript:x) <b>粗</b> $x$ # 标题")
+    assert "<b>" not in out and "&lt;b&gt;" in out
+    # every Markdown-special ASCII character is backslash-escaped, so it renders as itself
+    assert re.search(r"(?<!\\)[*\[\]()$#]", out) is None
+
+
+def test_answer_markdown_links_only_real_citations():
+    doc = _doc()
+    quote = "区纪委给予王增田党内警告处分。"
+    answer = Answer(
+        question="王增田受到了什么处分？",
+        text=f"{quote}[1]另见[7]。",
+        abstained=False,
+        rewritten_query="王增田受到了什么处分？",
+        citations=(_citation(doc, quote),),
+    )
+    out = webview.answer_markdown(answer, "zh")
+    assert out.count('<a class="cite" href="#src-1"') == 1
+    assert "\\[7\\]" in out  # not a citation: stays text
+    title = re.search(r'title="([^"]*)"', out).group(1)
+    assert quote in html.unescape(title) and EVIL in html.unescape(title)  # hover shows the quote
+    _no_live_markup(out)
+    assert "rewritten" not in out  # same as the question: no note
+
+
+def test_answer_markdown_shows_a_rewritten_query():
+    answer = Answer("他受到了什么处分？", "没有。", False, "王增田受到了什么处分？")
+    out = webview.answer_markdown(answer, "en")
+    assert 'class="rewritten"' in out and "Searched for" in out and "王增田受到了什么处分？" in out
+
+
+def test_sources_html_marks_the_cited_sentence_inside_its_passage():
+    doc = _doc()
+    quote = "区纪委给予王增田党内警告处分。"
+    hit = _hit(doc, 0, len(doc.text))
+    answer = Answer("q", f"{quote}[1]", False, "q", (_citation(doc, quote),), (hit,))
+    out = webview.sources_html(answer, {doc.id: doc}, "zh", show_scores=True)
+    marks = re.findall(r"<mark>(.*?)</mark>", out, flags=re.S)
+    assert marks == [html.escape(quote)]
+    assert 'id="src-1"' in out
+    assert "来源：来源&lt;b&gt;" in out and "2020-02-22" in out
+    assert "分数 0.5000" in out and "bm25 + dense" in out
+    assert f'data-doc="{html.escape(doc.id, quote=True)}"' in out
+    start = doc.text.index(quote)
+    assert f'data-start="{start}" data-end="{start + len(quote)}"' in out
+    _no_live_markup(out)
+    assert "分数" not in webview.sources_html(answer, {doc.id: doc}, "zh", show_scores=False)
+
+
+def test_sources_html_falls_back_to_the_paragraph_when_the_chunk_is_not_a_hit():
+    doc = _doc()
+    quote = "区纪委给予王增田党内警告处分。"
+    answer = Answer("q", f"{quote}[1]", False, "q", (_citation(doc, quote, chunk_id="elsewhere"),), ())
+    out = webview.sources_html(answer, {doc.id: doc}, "en")
+    assert re.findall(r"<mark>(.*?)</mark>", out) == [html.escape(quote)]
+    assert "经查" in out and "标题" not in out.split("passage")[1]  # just the paragraph, not the title line
+
+
+def test_sources_html_offers_nearest_passages_when_abstaining():
+    doc = _doc()
+    hits = (_hit(doc, 0, 20), _hit(doc, 20, len(doc.text), rank=2))
+    answer = Answer("q", "没有找到。", True, "q", (), hits)
+    out = webview.sources_html(answer, {doc.id: doc}, "zh")
+    assert "最接近的段落" in out
+    assert out.count('class="open-doc"') == 2 and "<mark" not in out
+    assert "没有找到相关段落" in webview.sources_html(Answer("q", "无", True, "q"), {}, "zh")
+    assert "提问后" in webview.sources_html(None, {}, "zh")
+
+
+def test_document_html_escapes_everything_and_marks_the_span():
+    doc = _doc()
+    quote = "区纪委给予王增田党内警告处分。"
+    start = doc.text.index(quote)
+    out = webview.document_html(doc, (start, start + len(quote)), "zh")
+    assert f'<mark id="doc-mark">{quote}</mark>' in out
+    _no_live_markup(out)
+    # what the browser shows is exactly the document text
+    body = re.search(r'<div class="doc-text">(.*)</div></article>', out, flags=re.S).group(1)
+    assert html.unescape(re.sub(r"</?mark[^>]*>", "", body)) == doc.text
+    assert "<mark" not in webview.document_html(doc, None, "zh")
+    assert "打开全文" in webview.document_html(None, None, "zh")
+
+
+def test_ranked_lists_html_shows_scores_and_which_retrievers_found_each_passage():
+    doc = _doc()
+    a, b = _hit(doc, 0, 10), _hit(doc, 10, 30, rank=2)
+    lists = {
+        "bm25": [a, b],
+        "bigram": [a],
+        "dense": [b],
+        "hybrid": [a, b],
+    }
+    out = webview.ranked_lists_html(lists, "en")
+    cols = re.findall(r'<section class="ranked-col" data-retriever="(\w+)">', out)
+    assert cols == ["bm25", "bigram", "dense", "hybrid"]
+    hybrid = out.split('data-retriever="hybrid"')[1]
+    first, second = hybrid.split('<li class="ranked-hit"')[1:3]
+    assert re.findall(r"badge b-(\w+)", first) == ["bm25", "bigram"]
+    assert re.findall(r"badge b-(\w+)", second) == ["bm25", "dense"]
+    assert "score 0.5000" in first and "score 0.2500" in second
+    _no_live_markup(out)
+    assert "side by side" in webview.ranked_lists_html({}, "en")
+
+
+def test_every_language_has_every_string():
+    assert set(webview.TEXT["zh"]) == set(webview.TEXT["en"])
+    for lang in webview.LANGS:
+        for key, value in webview.TEXT[lang].items():
+            assert value.strip(), (lang, key)
+
+
+@pytest.mark.parametrize(
+    ("value", "lang"), [("en", "en"), ("en-US", "en"), ("EN", "en"), ("zh", "zh"), (None, "zh"), ("fr", "zh")]
+)
+def test_lang_of(value, lang):
+    assert webview.lang_of(value) == lang
