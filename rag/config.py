@@ -39,6 +39,9 @@ class Settings:
     weight_bm25: float = 2.0  # jieba BM25 over folded text
     weight_bigram: float = 1.0  # character-bigram BM25 over folded text
     weight_dense: float = 1.0
+    # hybrid results are re-ordered by their best sentence's match to the question (the answer's own
+    # sentence scorer); 0 turns it off. Measured on the gold set: R@1 0.85 -> 0.92 (eval/reports)
+    rerank_depth: int = 20
 
     # --- answering (query time) ---
     answerer: str = "extractive"  # "extractive" | "llm"

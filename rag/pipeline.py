@@ -282,7 +282,16 @@ class Pipeline:
     def search(
         self, query: str, k: int = 5, mode: str = "hybrid", doc_ids: Collection[str] | None = None
     ) -> list[Hit]:
-        return self.retriever().search(query, k=k, mode=mode, doc_ids=doc_ids)
+        """Retrieve; in hybrid mode the fused candidates are reranked by their best sentence."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        depth = self.settings.rerank_depth
+        if mode != "hybrid" or depth <= 0:
+            return self.retriever().search(query, k=k, mode=mode, doc_ids=doc_ids)
+        from rag.answering import rerank
+
+        fused = self.retriever().search(query, k=max(k, depth), mode=mode, doc_ids=doc_ids)
+        return rerank(query, fused)[:k]
 
     def ranked_lists(self, query: str, k: int = 10) -> dict[str, list[Hit]]:
         """Every retriever's own ranking, for the retrieval-test view."""
@@ -312,7 +321,6 @@ class Pipeline:
         answerer=None,
     ) -> Iterator[str | Answer]:
         """Yields text deltas, then the final Answer (with verified citations)."""
-        from rag.answering import rerank
         from rag.rewrite import rewrite_followup
 
         question = question.strip()
@@ -320,8 +328,7 @@ class Pipeline:
             raise ValueError("the question is empty")
         rewritten = rewrite_followup(question, history)
         k = k or self.settings.answer_passages
-        hits = self.search(rewritten, k=max(k, 10), mode=mode)
-        hits = rerank(rewritten, hits)[:k]
+        hits = self.search(rewritten, k=k, mode=mode)
         answerer = answerer or self.answerer()
         for item in answerer.stream(rewritten, hits, self.snapshot.documents):
             if isinstance(item, Answer):

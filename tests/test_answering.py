@@ -60,7 +60,8 @@ def paragraph_hits(doc_ids=None) -> list[Hit]:
         if doc_ids and doc.id not in doc_ids:
             continue
         for m in re.finditer(r"[^\n]+", doc.text):
-            chunk = Chunk(id=f"{doc.id}:{m.start()}", doc_id=doc.id, text=m.group(), start=m.start(), end=m.end())
+            cid = f"{doc.id}:{m.start()}"
+            chunk = Chunk(id=cid, doc_id=doc.id, text=m.group(), start=m.start(), end=m.end())
             hits.append(Hit(chunk=chunk, score=1.0, rank=len(hits) + 1, via=("bm25",), title=doc.title))
     return hits
 
@@ -136,7 +137,8 @@ def test_two_part_question_gets_both_answers():
 
 
 def test_x_and_y_respectively_are_split_and_answered():
-    assert split_question("青海省和天津市的纪委书记分别是谁？") == ["青海省的纪委书记分别是谁？", "天津市的纪委书记分别是谁？"]
+    parts = split_question("青海省和天津市的纪委书记分别是谁？")
+    assert parts == ["青海省的纪委书记分别是谁？", "天津市的纪委书记分别是谁？"]
     assert split_question("刘仁甫是什么身份？他为什么被谈话诫勉")[1].startswith("刘仁甫")
     assert split_question("王增田受到了什么处分？") == ["王增田受到了什么处分？"]
     ans = ask("西宁市和天津市的纪委监委分别开展了多少次监督检查？")

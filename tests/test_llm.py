@@ -33,7 +33,8 @@ def _sse(content: str, pieces: int = 4) -> list[bytes]:
     step = max(1, len(content) // pieces)
     events = []
     for i in range(0, len(content), step):
-        delta = {"choices": [{"index": 0, "delta": {"content": content[i : i + step]}, "finish_reason": None}]}
+        choice = {"index": 0, "delta": {"content": content[i : i + step]}, "finish_reason": None}
+        delta = {"choices": [choice]}
         events.append(f"data: {json.dumps(delta, ensure_ascii=False)}\n\n".encode())
     events.append(b'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}\n\n')
     events.append(b"data: [DONE]\n\n")
@@ -82,7 +83,9 @@ class FakeChatServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,80 @@
+"""Warm latency of asking a question on the seeds index with the extractive answerer.
+
+    .venv/bin/python eval/bench_ask.py [--index index] [--rounds 3] [--questions eval/questions.jsonl]
+
+Every question is asked once to warm up (model load, jieba, OpenCC, caches), then `rounds` more
+times; prints the median, p95 and mean of `Pipeline.ask` (rewrite + search + rerank + answer),
+and the same for the two halves: retrieval (`Pipeline.search`) and the answerer alone, and for
+`retrieve_for` (each part of a multi-part question searched on its own) + answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag.answering import ExtractiveAnswerer, answer, retrieve_for  # noqa: E402
+from rag.evaluation import load_questions  # noqa: E402
+from rag.pipeline import Pipeline  # noqa: E402
+
+
+def _stats(samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    return f"median {statistics.median(ms):6.1f} ms   p95 {p95:6.1f} ms   mean {statistics.fmean(ms):6.1f} ms"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", default=str(ROOT / "index"))
+    ap.add_argument("--questions", default=str(ROOT / "eval" / "questions.jsonl"))
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+
+    pipeline = Pipeline.load(args.index)
+    questions = [q.question for q in load_questions(args.questions)]
+    answerer = ExtractiveAnswerer()
+    k = pipeline.settings.answer_passages
+    docs = pipeline.snapshot.documents
+
+    def search(query: str, n: int):
+        return pipeline.search(query, k=n)
+
+    for q in questions:  # warm-up
+        pipeline.ask(q, answerer=answerer)
+        retrieve_for(q, search, k)
+
+    asked, searched, answered, parts = [], [], [], []
+    for _ in range(args.rounds):
+        for q in questions:
+            t0 = time.perf_counter()
+            pipeline.ask(q, answerer=answerer)
+            t1 = time.perf_counter()
+            hits = pipeline.search(q, k=k)
+            t2 = time.perf_counter()
+            answer(answerer, q, hits, docs)
+            t3 = time.perf_counter()
+            hits = retrieve_for(q, search, k)
+            answer(answerer, q, hits, docs)
+            t4 = time.perf_counter()
+            asked.append(t1 - t0)
+            searched.append(t2 - t1)
+            answered.append(t3 - t2)
+            parts.append(t4 - t3)
+
+    print(f"{len(questions)} questions x {args.rounds} rounds, warm, extractive answerer, index {args.index}")
+    print(f"  Pipeline.ask                 {_stats(asked)}")
+    print(f"    search (+rerank)           {_stats(searched)}")
+    print(f"    answer                     {_stats(answered)}")
+    print(f"  retrieve_for + answer        {_stats(parts)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
