@@ -8,11 +8,13 @@ every setting is a `Pipeline.configure(...)` of it. Query embeddings are cached,
 once per question however large the grid.
 
 Grid: weight_bm25 x weight_bigram x weight_dense over {0, 0.5, 1, 2, 3}, rrf_k over {10, 30, 60},
-candidates over {20, 50, 100}. Weighted RRF ranks by sum(w / (rrf_k + rank)), so weight triples that
-are multiples of one another rank identically: only one of each is tried. Settings are ranked by
-hybrid R@5, then MRR@10, then R@1 on the tune split; ties go to the setting closest to the defaults
-(the tune split is small: a tie is not evidence for a change). Retrieval is judged k = 10 deep, so
-`candidates` is honoured as set (the retriever's pool is max(candidates, k)).
+candidates over {20, 50, 100}; then, for the 10 best of those, rerank_depth over {0, 10, 20, 40}
+(the hybrid reranker: a second stage, as it costs more per query and barely interacts). Weighted
+RRF ranks by sum(w / (rrf_k + rank)), so weight triples that are multiples of one another rank
+identically: only one of each is tried. Settings are ranked by hybrid R@5, then MRR@10, then R@1 on
+the tune split; ties go to the setting closest to the defaults (the tune split is small: a tie is
+not evidence for a change). Retrieval is judged k = 10 deep, as `rag eval` does, so `candidates`
+and `rerank_depth` act as they do for users.
 
 Chunk sizes are compared with the default query settings. Bigger chunks contain evidence more
 often, so their recall is flattered: look at the answer accuracy column and the chunk length too.
@@ -27,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,8 @@ CHUNKINGS = (  # (chunk_target, chunk_max, chunk_overlap)
 )
 K = 10
 TUNED = ("weight_bm25", "weight_bigram", "weight_dense", "rrf_k", "candidates")
+# tried in a second stage on the best stage-one settings only (when Settings has them)
+STAGE_TWO = {"rerank_depth": (0, 10, 20, 40)}
 
 
 class CachingEmbedder:
@@ -83,15 +87,21 @@ def weight_triples(values: Sequence[float] = WEIGHTS) -> list[tuple[float, float
     return list(seen.values())
 
 
-def grid(full_defaults: Settings) -> list[dict]:
-    out = []
-    for (wb, wg, wd), rrf_k, cand in itertools.product(weight_triples(), RRF_KS, CANDIDATES):
-        out.append(dict(weight_bm25=wb, weight_bigram=wg, weight_dense=wd, rrf_k=rrf_k, candidates=cand))
+def grid(current: dict) -> list[dict]:
+    """Stage one: every weight ratio x rrf_k x candidates, other tuned settings as they are."""
+    out = [
+        {
+            **current,
+            "weight_bm25": wb,
+            "weight_bigram": wg,
+            "weight_dense": wd,
+            "rrf_k": rrf_k,
+            "candidates": c,
+        }
+        for (wb, wg, wd), rrf_k, c in itertools.product(weight_triples(), RRF_KS, CANDIDATES)
+    ]
     # the current settings are always a contender (and the tie-break favourite)
-    current = {name: getattr(full_defaults, name) for name in TUNED}
-    if current not in out:
-        out.append(current)
-    return out
+    return out if current in out else [*out, current]
 
 
 @dataclass(frozen=True)
@@ -109,9 +119,9 @@ def _split(questions: Sequence[Question], split: str) -> list[Question]:
     return [q for q in questions if q.split == split]
 
 
-def scores_by_mode(pipeline, questions: Sequence[Question], modes: Sequence[str] = ("hybrid",)) -> dict:
-    result = evaluate(pipeline, questions, modes, K, depth=K, answers=False)
-    return {mode: dict(result.metrics[mode]["all"]) for mode in modes}
+def _tuned(settings: Settings) -> tuple[str, ...]:
+    names = {f.name for f in fields(Settings)}
+    return TUNED + tuple(name for name in STAGE_TWO if name in names)
 
 
 def _distance(overrides: dict, defaults: Settings) -> int:
@@ -135,6 +145,34 @@ def load_or_build(index: Path, settings: Settings, embedder, tmp: Path):
     return Pipeline.build([ROOT / "seeds"], tmp / "index", settings, embedder=embedder)
 
 
+def run_trials(base, settings_list: Sequence[dict], questions: Sequence[Question]) -> list[Trial]:
+    trials = []
+    for overrides in settings_list:
+        result = evaluate(base.configure(**overrides), questions, ("hybrid",), K, answers=False)
+        scores = dict(result.metrics["hybrid"]["all"])
+        trials.append(Trial(tuple(overrides.items()), scores, _distance(overrides, base.settings)))
+    return trials
+
+
+def search_settings(base, tune_qs: Sequence[Question], stage_two_top: int) -> list[Trial]:
+    """Stage one over `grid`; stage two varies STAGE_TWO settings for the best `stage_two_top`."""
+    tuned = _tuned(base.settings)
+    current = {name: getattr(base.settings, name) for name in tuned}
+    trials = sorted(run_trials(base, grid(current), tune_qs), key=Trial.key)
+    extra = [name for name in STAGE_TWO if name in tuned]
+    if extra:
+        seen = {t.overrides for t in trials}
+        leaders = [dict(t.overrides) for t in trials[:stage_two_top]]
+        more = []
+        for o, values in itertools.product(leaders, itertools.product(*(STAGE_TWO[n] for n in extra))):
+            candidate = {**o, **dict(zip(extra, values, strict=True))}
+            if tuple(candidate.items()) not in seen:
+                seen.add(tuple(candidate.items()))
+                more.append(candidate)
+        trials = sorted(trials + run_trials(base, more, tune_qs), key=Trial.key)
+    return trials
+
+
 def tune(args: argparse.Namespace, settings: Settings, questions: list[Question]) -> None:
     from rag.embedding import load_embedder
 
@@ -146,48 +184,47 @@ def tune(args: argparse.Namespace, settings: Settings, questions: list[Question]
     embedder = CachingEmbedder(load_embedder(settings))
     with tempfile.TemporaryDirectory() as tmp:
         base = load_or_build(Path(args.index), settings, embedder, Path(tmp))
-        settings_grid = grid(base.settings)
+        tuned = _tuned(base.settings)
         started = time.perf_counter()
-        trials = []
-        for overrides in settings_grid:
-            scores = scores_by_mode(base.configure(**overrides), tune_qs)["hybrid"]
-            trials.append(Trial(tuple(overrides.items()), scores, _distance(overrides, base.settings)))
-        trials.sort(key=Trial.key)
+        trials = search_settings(base, tune_qs, args.stage_two)
         elapsed = time.perf_counter() - started
         print(f"{len(trials)} settings in {elapsed:.0f}s, ranked on the tune split (hybrid, k={K})\n")
 
-        headers = ["#", "bm25", "bigram", "dense", "rrf_k", "cand", "R@1", "R@5", f"MRR@{K}"]
-        widths = [4, 5, 6, 5, 5, 4, 5, 5, 6]
-        print(_row(headers, widths))
-        current = {name: getattr(base.settings, name) for name in TUNED}
+        short = {
+            "weight_bm25": "bm25",
+            "weight_bigram": "bigram",
+            "weight_dense": "dense",
+            "candidates": "cand",
+        }
+        names = [short.get(n, n) for n in tuned]
+        widths = [4, *(max(5, len(n)) for n in names), 5, 5, 6]
+        print(_row(["#", *names, "R@1", "R@5", f"MRR@{K}"], widths))
+        current = {name: getattr(base.settings, name) for name in tuned}
         for i, t in enumerate(trials, start=1):
             o = dict(t.overrides)
             is_current = o == current
             if i > args.top and not is_current:
                 continue
-            vals = [o[n] for n in TUNED] + [
-                _f(t.scores["R@1"]),
-                _f(t.scores["R@5"]),
-                _f(t.scores[f"MRR@{K}"]),
-            ]
+            vals = [o[n] for n in tuned] + [_f(t.scores[n]) for n in ("R@1", "R@5", f"MRR@{K}")]
             print(_row([i, *vals], widths) + ("  <- current settings" if is_current else ""))
 
         best = dict(trials[0].overrides)
         print(f"\nbest on tune: {best}")
         print(f"current:      {current}\n")
-        headers = ["setting", "split", "n", "R@1", "R@3", "R@5", "R@10", f"MRR@{K}", f"nDCG@{K}"]
-        widths = [7, 7, 3, 5, 5, 5, 5, 6, 7]
+        names = ["R@1", "R@3", "R@5", "R@10", f"MRR@{K}", f"nDCG@{K}"]
+        headers = ["setting", "split", "n", *names, "answer"]
+        widths = [7, 7, 3, 5, 5, 5, 5, 6, 7, 6]
         print(_row(headers, widths))
         report: dict = {"best": best, "current": current, "splits": {}}
         for label, overrides in (("best", best), ("current", current)):
-            pipe = base.configure(**overrides)
-            for split, qs in (("tune", tune_qs), ("heldout", held_qs), ("all", questions)):
-                if not any(q.answerable for q in qs):
-                    continue
-                s = scores_by_mode(pipe, qs)["hybrid"]
+            # one run over every question, answers included; the splits are its subsets
+            result = evaluate(base.configure(**overrides), questions, ("hybrid",), K, answers=None)
+            for split in ("tune", "heldout", "all"):
+                s = dict(result.metrics["hybrid"][split])
+                s["answer_accuracy"] = result.answer_metrics.get(split, {}).get("accuracy")
                 report["splits"][f"{label}/{split}"] = s
-                names = ["R@1", "R@3", "R@5", "R@10", f"MRR@{K}", f"nDCG@{K}"]
-                print(_row([label, split, int(s["n"]), *(_f(s[n]) for n in names)], widths))
+                row = [label, split, int(s["n"]), *(_f(s[n]) for n in names), _f(s["answer_accuracy"])]
+                print(_row(row, widths))
         if args.out:
             report["trials"] = [{"settings": dict(t.overrides), "tune": t.scores} for t in trials]
             Path(args.out).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
@@ -211,7 +248,7 @@ def compare_chunking(settings: Settings, questions: list[Question]) -> None:
             pipe = Pipeline.build([ROOT / "seeds"], Path(tmp) / "index", s, embedder=embedder)
             chunks = list(pipe.snapshot.chunks.values())
             avg = mean(len(c.text) for c in chunks) or 0.0
-            result = evaluate(pipe, questions, modes, K, depth=K, answers=None)
+            result = evaluate(pipe, questions, modes, K, answers=None)
             for split in ("tune", "heldout", "all"):
                 m = {mode: result.metrics[mode][split] for mode in modes}
                 acc = result.answer_metrics.get(split, {}).get("accuracy")
@@ -236,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", default=str(ROOT / "eval" / "questions.jsonl"))
     parser.add_argument("--config", default=None, help="rag.toml with the base settings")
     parser.add_argument("--top", type=int, default=20, help="rows of the ranked table to print")
+    parser.add_argument("--stage-two", type=int, default=10, help="stage-one leaders tried with STAGE_TWO")
     parser.add_argument("--out", default="", help="write every trial's scores to this JSON file")
     parser.add_argument("--chunking", action="store_true", help="compare chunk sizes instead")
     args = parser.parse_args(argv)

@@ -181,15 +181,11 @@ def _place_stem(word: str) -> str:
     return word[:-1] if len(word) >= 3 and word[-1] in PLACE_SUFFIX else word
 
 
-def known_to(info: QuestionInfo, corpus: Mapping[str, str]) -> QuestionInfo:
+def known_to(info: QuestionInfo, corpus: Corpus) -> QuestionInfo:
     """The question's tokens and bigrams that some document contains: a word no document uses
     (a paraphrase, a jieba artefact like 组各有) cannot tell passages apart and would only lower
     every score alike. Unknown places and posts are caught before this (`unknown_terms`)."""
-    texts = list(corpus.values())
-
-    def known(t: str) -> bool:
-        return any(t in text for text in texts)
-
+    known = corpus.mentions
     tokens = tuple(t for t in info.tokens if known(t))
     return replace(
         info,
@@ -322,7 +318,6 @@ class Unit:
     context: str  # folded paragraph text just before the unit, and the title
     sentences: int  # 1 or 2
     doc_id: str
-    sentence_index: int  # index of the unit's first sentence in its passage
 
 
 @dataclass(frozen=True)
@@ -340,10 +335,8 @@ KIND_MISS_FACTOR = 0.6  # the unit lacks the kind of answer asked for
 ANCHOR_BONUS = 0.3
 BINDING_BONUS = 0.15
 PAIR_FACTOR = 0.85  # two sentences must cover clearly more than one
-RANK_PRIOR = 0.03
-CONFLICT_FACTOR = (
-    0.75  # the unit names another place and not the question's  # ties go to the better-retrieved passage
-)
+RANK_PRIOR = 0.03  # ties go to the better-retrieved passage
+CONFLICT_FACTOR = 0.75  # the unit names another place of the same level and not the question's
 
 
 @lru_cache(maxsize=8192)
@@ -409,7 +402,7 @@ def units_of(
                 if not re.search(r"\w", folded):
                     continue
                 context = _preceding_context(text, a - offset, title)
-                out.append(Unit(i, a, b, original, folded, context, n, chunk.doc_id, j))
+                out.append(Unit(i, a, b, original, folded, context, n, chunk.doc_id))
     return out
 
 
@@ -543,34 +536,46 @@ def rerank(question: str, hits: Sequence[Hit]) -> list[Hit]:
 
 # --- the corpus, for terms the documents never mention ---------------------------------------------
 
-_corpus_cache: dict[tuple, str] = {}
+
+@dataclass(frozen=True)
+class Corpus:
+    """The folded text of every document: which documents name a person or place, and which
+    words the documents use at all."""
+
+    texts: Mapping[str, str]  # doc id -> folded text
+    joined: str
+
+    def mentions(self, term: str) -> bool:
+        return term in self.joined
 
 
-def folded_corpus(documents: Mapping[str, Document]) -> dict[str, str]:
-    """Folded text of every document (cached for the life of the mapping's contents)."""
+_corpus_cache: dict[tuple, Corpus] = {}
+
+
+def folded_corpus(documents: Mapping[str, Document]) -> Corpus:
+    """Folded once per document collection (a snapshot's mapping does not change; a changed one
+    has another identity or size)."""
     key = (id(documents), len(documents), sum(len(d.text) for d in documents.values()))
     cached = _corpus_cache.get(key)
     if cached is None:
+        texts = {doc_id: fold(doc.text) for doc_id, doc in documents.items()}
+        cached = Corpus(texts=texts, joined="\x00".join(texts.values()))
         _corpus_cache.clear()
-        cached = _corpus_cache[key] = {d: _fold_whole(doc.text) for d, doc in documents.items()}  # type: ignore[assignment]
-    return cached  # type: ignore[return-value]
-
-
-def _fold_whole(text: str) -> str:
-    return fold(text)
+        _corpus_cache[key] = cached
+    return cached
 
 
 _POST_TOKEN = re.compile(r"[\u4e00-\u9fff]长$")
 
 
-def unknown_terms(info: QuestionInfo, corpus: Mapping[str, str]) -> list[str]:
+def unknown_terms(info: QuestionInfo, corpus: Corpus) -> list[str]:
     """Places and posts of the question that no document mentions (成都市, 县长): a sign that the
     question is about something the documents do not cover."""
     out = []
     probes = [(e, _place_stem(e)) for e in info.places]
     probes += [(t, t) for t in info.tokens if _POST_TOKEN.search(t) and len(t) <= 3]
     for term, probe in probes:
-        if not any(probe in text for text in corpus.values()):
+        if not corpus.mentions(probe):
             out.append(term)
     return out
 
@@ -638,7 +643,7 @@ class ExtractiveAnswerer:
                 continue
             info = known_to(info, corpus)
             found = self.best_units(info, units, hits, corpus)
-            if found and quotes and self.answered_by(info, found[0], quotes, hits, documents):
+            if found and quotes and self.answered_by(info, found[0], quotes, units, hits, documents):
                 continue
             for best in found:
                 pieces = self.widen(best.unit, info, hits, documents)
@@ -674,12 +679,12 @@ class ExtractiveAnswerer:
         )
 
     def best_units(
-        self, info: QuestionInfo, units: Sequence[Unit], hits: Sequence[Hit], corpus: Mapping[str, str]
+        self, info: QuestionInfo, units: Sequence[Unit], hits: Sequence[Hit], corpus: Corpus
     ) -> list[Scored]:
         """The best eligible unit for one (part of a) question, if it is strong enough; for
         "哪两个地方…" also the best unit of each further document."""
         ranks = [hits[u.hit_index].rank for u in units]
-        scored = [s for s in score_units(info, units, ranks, corpus) if s.eligible]
+        scored = [s for s in score_units(info, units, ranks, corpus.texts) if s.eligible]
         if not scored:
             return []
         ranked = sorted(scored, key=lambda s: -s.score)
@@ -709,6 +714,7 @@ class ExtractiveAnswerer:
         info: QuestionInfo,
         best: Scored,
         quotes: Sequence[Sequence[Piece]],
+        units: Sequence[Unit],
         hits: Sequence[Hit],
         documents: Mapping[str, Document],
     ) -> bool:
@@ -721,10 +727,10 @@ class ExtractiveAnswerer:
             start = pieces[0][1]
             title = hits[i].title or (doc.title if doc else "")
             context = _preceding_context(doc.text, start, title) if doc else ""
-            unit = Unit(
-                i, start, pieces[-1][2], text, _fold_cached(text), context, 1, hits[i].chunk.doc_id, 0
-            )
-            again = score_units(info, [unit], [hits[i].rank])[0]
+            unit = Unit(i, start, pieces[-1][2], text, _fold_cached(text), context, 1, hits[i].chunk.doc_id)
+            # scored among all units, so that its tokens weigh what they weigh for `best`
+            pool = [*units, unit]
+            again = score_units(info, pool, [hits[u.hit_index].rank for u in pool])[-1]
             if has_all_kinds(info, unit.folded) and again.score >= 0.85 * best.score:
                 return True
         return False
@@ -732,9 +738,12 @@ class ExtractiveAnswerer:
     def widen(
         self, unit: Unit, info: QuestionInfo, hits: Sequence[Hit], documents: Mapping[str, Document]
     ) -> list[Piece]:
-        """The unit as pieces of offered passages: completed to its whole sentence when a chunk
-        boundary cut it, and for a reason question widened by the sentences of its paragraph that
-        give the cause (before: …致使/因…, at most two; after: 据介绍…, or naming the person)."""
+        """The unit as pieces of offered passages (each quote stays inside its passage), widened to
+        what a reader needs: the whole sentence when a chunk boundary cut it; the quotation that an
+        attribution ("…某某表示。") refers to, or the attribution after a bare quotation; for a
+        哪里-question, the sentence before that names the place; for a 为什么-question, the
+        sentences of the paragraph that give the cause (before: …致使/因…, at most two; after:
+        据介绍…, or one naming the person). Parts that no offered passage holds are left out."""
         own = [(unit.hit_index, unit.start, unit.end)]
         doc = documents.get(unit.doc_id)
         if doc is None:

@@ -77,7 +77,9 @@ class SentenceTransformerEmbedder:
             raise EmbeddingModelError(f"embedding model folder not found: {source}")
         _set_torch_threads()
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise, not progress
         try:
             self._model = SentenceTransformer(source, device="cpu", local_files_only=True)
         except (OSError, ValueError) as exc:

@@ -6,10 +6,13 @@ to a question when it comes from one of the question's documents and its folded 
 of the question's folded evidence strings. Evidence that straddles a chunk boundary is found in no
 chunk, so gold evidence should stay within a sentence or two (chunks overlap by a sentence).
 
-Each question is searched once per mode, `depth` results deep (default max(k, 50)): metrics are
-cut at k, deeper ranks are kept for the failure list and for nDCG's ideal list (the number of
-relevant passages found within `depth`). Unanswerable questions (no doc_ids) are left out of the
-retrieval metrics and graded on abstention only.
+Each question is searched once per mode with `pipeline.search(question, k=depth)`, depth = k by
+default: metrics are cut at k; nDCG's ideal list holds the relevant passages found within `depth`.
+A deeper `depth` keeps ranks past k for the failure list, but only measures the same system when
+the pipeline's top k does not depend on the k asked for (the hybrid reranker reorders the top
+max(k, rerank_depth): searching 50 deep reranks 50 candidates, which users never get).
+Unanswerable questions (no doc_ids) are left out of the retrieval metrics and graded on
+abstention only.
 
 Subsets: "simplified"/"traditional" say in which script the *answer document* is written, decided
 by `rag.text.is_traditional` on the document's text (from `pipeline.documents()` when the pipeline
@@ -23,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -31,7 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from rag import metrics
-from rag.text import fold
+from rag.text import fold, is_traditional
 from rag.types import Answer, Hit
 
 SUBSETS = ("all", "simplified", "traditional", "asked_traditional", "paraphrase", "tune", "heldout")
@@ -218,27 +221,6 @@ def is_relevant(hit_text: str, question: Question, doc_id: str | None = None) ->
     return question.answerable and any(evidence_in(hit_text, question, doc_id))
 
 
-def _looks_traditional(text: str) -> bool:
-    """Fallback when rag.text has no is_traditional: >=5% of Han characters change under OpenCC t2s."""
-    import opencc
-
-    conv = opencc.OpenCC("t2s")
-    han = [c for c in set(text) if "\u4e00" <= c <= "\u9fff"]
-    if not han:
-        return False
-    counts = {c: text.count(c) for c in han}
-    changed = sum(n for c, n in counts.items() if conv.convert(c) != c)
-    return changed / sum(counts.values()) >= 0.05
-
-
-def _script_detector() -> Callable[[str], bool]:
-    try:
-        from rag.text import is_traditional
-    except ImportError:
-        return _looks_traditional
-    return is_traditional
-
-
 # --- evaluation ------------------------------------------------------------------------------
 
 
@@ -348,13 +330,14 @@ def evaluate(
     """Search every answerable question in every mode and, when the pipeline has `ask` (and
     `answers` is not False), ask every question. One pipeline, one model load for the whole run.
 
+    `depth` (default k): how many results to ask for and judge; see the module docstring.
     `doc_scripts` (doc id or stem -> "simplified" | "traditional") overrides the script detection
     from the hits' text; `settings` defaults to `pipeline.settings` when it has one."""
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     if not modes:
         raise ValueError("no modes to evaluate")
-    depth = max(k, depth if depth is not None else 50)
+    depth = max(k, depth or k)
     answerable = [q for q in questions if q.answerable]
     seen: dict[str, dict[str, str]] = defaultdict(dict)  # doc id -> chunk id -> text
     retrieval = {
@@ -365,8 +348,7 @@ def evaluate(
     texts = {d: "\n".join(c.values()) for d, c in seen.items()}
     if callable(getattr(pipeline, "documents", None)):
         texts.update({doc.id: doc.text for doc in pipeline.documents()})
-    detect = _script_detector()
-    scripts = {doc_key(d): ("traditional" if detect(t) else "simplified") for d, t in texts.items()}
+    scripts = {doc_key(d): ("traditional" if is_traditional(t) else "simplified") for d, t in texts.items()}
     scripts.update({doc_key(d): s for d, s in (doc_scripts or {}).items()})
 
     by_subset: dict[str, list[str]] = {name: [] for name in SUBSETS}

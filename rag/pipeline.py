@@ -60,6 +60,7 @@ class Pipeline:
         self._embedder = embedder
         self._model_lock = threading.Lock()
         self._update_lock = threading.Lock()
+        self._query_vectors: dict[str, np.ndarray] = {}  # small cache: follow-ups and evals repeat queries
 
     # ----- opening -----
     @classmethod
@@ -106,6 +107,7 @@ class Pipeline:
             raise ValueError("embedder and chunker settings shape the index: rebuild instead of configure()")
         clone = Pipeline(self.index_dir, settings, self._snapshot, self._embedder)
         clone._model_lock, clone._update_lock = self._model_lock, self._update_lock
+        clone._query_vectors = self._query_vectors
         return clone
 
     # ----- models -----
@@ -123,7 +125,14 @@ class Pipeline:
 
         # both sides are embedded folded: Traditional queries meet Simplified passages, and the
         # model never sees conversion artefacts such as 監(jiān)
-        return self.embedder.embed([fold(query)], kind="query")[0]
+        key = fold(query)
+        vector = self._query_vectors.get(key)
+        if vector is None:
+            vector = self.embedder.embed([key], kind="query")[0]
+            if len(self._query_vectors) >= 1024:
+                self._query_vectors.clear()
+            self._query_vectors[key] = vector
+        return vector
 
     # ----- the index -----
     @property

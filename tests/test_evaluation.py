@@ -351,7 +351,7 @@ def test_scripts_from_pipeline_documents(tmp_path):
     pipe = WithDocuments(_fake().positions)
     result = evaluate(pipe, _questions(tmp_path), modes=("hybrid",), k=10)
     assert result.doc_scripts == {"a": "simplified", "b": "traditional", "c": "traditional"}
-    assert set(pipe.requested_k) == {50}  # default depth
+    assert set(pipe.requested_k) == {10}  # default depth: k
 
 
 def test_evidence_coverage_for_multi_document_questions(tmp_path):
