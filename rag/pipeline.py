@@ -254,21 +254,24 @@ class Pipeline:
                 )
                 for d in todo
             ]
-            texts = [fold(c.text) for _, chunks in chunked for c in chunks]
-            embedder = self.embedder
+            # chunk ids hash their text: a chunk an edited document still has keeps its stored vector
+            known = current.chunks if current is not None else {}
+            reused = {c.id: current.vector(c.id) for _, cs in chunked for c in cs if c.id in known}
+            fresh = list({c.id: c for _, cs in chunked for c in cs if c.id not in known}.values())
+            texts = [fold(c.text) for c in fresh]
+            embedder = self.embedder if (texts or current is None) else None
             if current is None:
                 current = Snapshot.empty(embedder.name, embedder.dim, chunker)
             if progress and texts:
                 _log(f"embedding {len(texts)} chunks of {len(todo)} documents with {embedder.name}")
-            vectors = (
-                embedder.embed(texts, kind="passage", show_progress=progress)
-                if texts
-                else np.zeros((0, current.dim), dtype=np.float32)
-            )
-            additions, offset = [], 0
-            for doc, chunks in chunked:
-                additions.append((doc, chunks, vectors[offset : offset + len(chunks)]))
-                offset += len(chunks)
+            if texts:
+                vectors = embedder.embed(texts, kind="passage", show_progress=progress)
+                reused.update(zip((c.id for c in fresh), vectors, strict=True))
+            empty = np.zeros((0, current.dim), dtype=np.float32)
+            additions = [
+                (doc, chunks, np.stack([reused[c.id] for c in chunks]) if chunks else empty)
+                for doc, chunks in chunked
+            ]
             snap = current.updated(remove=removed, add=additions, corpus=corpus)
             save_snapshot(snap, self.index_dir)
             self._snapshot = snap
@@ -330,6 +333,7 @@ class Pipeline:
         answerer=None,
     ) -> Iterator[str | Answer]:
         """Yields text deltas, then the final Answer (with verified citations)."""
+        from rag.answering import retrieve_for
         from rag.rewrite import rewrite_followup
 
         question = question.strip()
@@ -337,7 +341,8 @@ class Pipeline:
             raise ValueError("the question is empty")
         rewritten = rewrite_followup(question, history)
         k = k or self.settings.answer_passages
-        hits = self.search(rewritten, k=k, mode=mode)
+        # a question asking several things is searched part by part, so each part finds its passage
+        hits = retrieve_for(rewritten, lambda q, n: self.search(q, k=n, mode=mode), k)
         answerer = answerer or self.answerer()
         for item in answerer.stream(rewritten, hits, self.snapshot.documents):
             if isinstance(item, Answer):

@@ -177,6 +177,10 @@ class Snapshot:
             (self._by_faiss_id[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0
         ]
 
+    def vector(self, chunk_id: str) -> np.ndarray:
+        """The stored vector of a chunk (reused when an edited document keeps some chunks)."""
+        return self.vectors.reconstruct(faiss_id(chunk_id))
+
     def doc_chunks(self, doc_id: str) -> list[Chunk]:
         return [c for c in self.chunks.values() if c.doc_id == doc_id]
 

@@ -215,3 +215,24 @@ def test_unused_path_is_clear_error(tmp_path, fake_embedder):
     with pytest.raises(IngestError):
         Pipeline.build([tmp_path / "missing"], tmp_path / "index", _settings(), embedder=fake_embedder)
     assert not (Path(tmp_path) / "index" / "manifest.json").exists()
+
+
+def test_edited_document_reuses_vectors_of_unchanged_chunks(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sentences = [f"第{i}条：监督检查组在第{i}个社区发现问题{i}个，已督促整改到位。" for i in range(40)]
+    (corpus / "long.txt").write_text("长文\n\n" + "".join(sentences) + "\n", encoding="utf-8")
+    emb = CountingEmbedder()
+    p = Pipeline.build([corpus], tmp_path / "index", _settings(), embedder=emb)
+    before = dict(p.snapshot.chunks)
+    assert len(before) > 4
+    (corpus / "long.txt").write_text("长文\n\n" + "".join(sentences) + "补充：另有一条说明。\n", encoding="utf-8")
+    report = p.sync([corpus])
+    after = p.snapshot.chunks
+    new_ids = set(after) - set(before)
+    assert report.changed == ("long.txt",)
+    assert 0 < report.embedded_chunks == len(new_ids) < len(after)
+    # a reused vector is the one the chunk had before, so search results for old text do not move
+    fresh = Pipeline.build([corpus], tmp_path / "fresh", _settings(), embedder=CountingEmbedder())
+    for cid in after:
+        assert np.allclose(p.snapshot.vector(cid), fresh.snapshot.vector(cid), atol=1e-6)
