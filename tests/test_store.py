@@ -226,7 +226,8 @@ def test_edited_document_reuses_vectors_of_unchanged_chunks(tmp_path):
     p = Pipeline.build([corpus], tmp_path / "index", _settings(), embedder=emb)
     before = dict(p.snapshot.chunks)
     assert len(before) > 4
-    (corpus / "long.txt").write_text("长文\n\n" + "".join(sentences) + "补充：另有一条说明。\n", encoding="utf-8")
+    edited = "长文\n\n" + "".join(sentences) + "补充：另有一条说明。\n"
+    (corpus / "long.txt").write_text(edited, encoding="utf-8")
     report = p.sync([corpus])
     after = p.snapshot.chunks
     new_ids = set(after) - set(before)
