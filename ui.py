@@ -2,30 +2,27 @@
 
     python ui.py [--index index] [--corpus seeds] [--uploads uploads] [--host 127.0.0.1] [--port 7860]
 
-Thin on purpose: it translates between the page and the pipeline (ask, search, add/remove documents);
-all HTML is built, escaped, by rag.webview. Named API endpoints (/ask, /search, /ranked, /documents)
-give the same answers as data to `gradio_client`.
+Thin on purpose: it builds the page and translates between it and rag.Pipeline (ask, search) and
+rag.library (opening the index, uploads, removals); all HTML and text is built, escaped, by rag.webview.
+Named API endpoints (/ask, /search, /ranked, /documents) give the same answers as data to `gradio_client`.
 """
 
 import argparse
-import shutil
 import sys
-import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from rag import webview
 from rag.config import Settings, load_settings
+from rag.library import Library, UploadError, prepare_pipeline, supported_suffixes
 from rag.types import Answer
 from rag.webview import t
 
 DEFAULT_INDEX = "index"
-DEFAULT_CORPUS = "seeds"
 DEFAULT_UPLOADS = "uploads"
 DEFAULT_REPORTS = "eval/reports/latest"
-REMOVED = ".removed"  # uploads/.removed/: where removed uploads go (hidden folders are not indexed)
-MODES = ("hybrid", "dense", "bm25")
 EXAMPLES = ("王增田受到了什么处分？", "資源縣委書記是誰？", "西宁市纪委监委开展了多少次监督检查？")
 
 # Citation links in the chat jump to their card in the sources panel (delegated: messages re-render).
@@ -84,30 +81,14 @@ PAGE_CSS = """
 """
 
 
-def _suffixes() -> tuple[str, ...]:
-    from rag.ingest import SUPPORTED_SUFFIXES
-
-    return tuple(SUPPORTED_SUFFIXES)
-
-
-def _free_name(folder: Path, name: str, taken: set[str] = frozenset()) -> str:
-    """`name`, or `stem-2.ext`, `stem-3.ext`, ... : the first that is neither a file in `folder` nor taken."""
-    stem, suffix = Path(name).stem, Path(name).suffix
-    candidate, i = name, 1
-    while candidate in taken or (folder / candidate).exists():
-        i += 1
-        candidate = f"{stem}-{i}{suffix}"
-    return candidate
-
-
 class ChatPage:
     """What the page's events do, as plain methods over the shared pipeline (testable without a browser)."""
 
     def __init__(self, pipeline, uploads_dir: Path | str, reports_dir: Path | str = DEFAULT_REPORTS) -> None:
         self.pipeline = pipeline
-        self.uploads = Path(uploads_dir)
+        self.library = Library(pipeline, uploads_dir)
+        self.uploads = self.library.uploads
         self.reports = Path(reports_dir)
-        self._files_lock = threading.Lock()  # uploads and removals move files: one at a time
 
     # ----- settings -----
     @property
@@ -121,9 +102,7 @@ class ChatPage:
         return self.settings.answerer if self.llm_available() else "extractive"
 
     def llm_note(self, lang: str) -> str:
-        if self.llm_available():
-            return t(lang, "llm_on_note", model=self.settings.llm_model, url=self.settings.llm_base_url)
-        return t(lang, "llm_off_note")
+        return webview.llm_note(self.settings.llm_model, self.settings.llm_base_url, lang)
 
     # ----- data endpoints (API) -----
     def ask(
@@ -171,22 +150,7 @@ class ChatPage:
 
     def documents(self) -> list[dict]:
         """The indexed documents: id, title, source, date, chunks, uploaded."""
-        docs = self.pipeline.documents()
-        counts: dict[str, int] = {}
-        if docs:
-            for c in self.pipeline.snapshot.chunks.values():
-                counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
-        return [
-            {
-                "id": d.id,
-                "title": d.title,
-                "source": d.source,
-                "date": d.date,
-                "chunks": counts.get(d.id, 0),
-                "uploaded": (self.uploads / d.id).is_file(),
-            }
-            for d in docs
-        ]
+        return [asdict(e) for e in self.library.entries()]
 
     # ----- chat -----
     def messages(self, turns: Sequence[tuple[str, Answer]], lang: str) -> list[dict]:
@@ -270,98 +234,41 @@ class ChatPage:
 
     # ----- documents tab -----
     def table(self, lang: str) -> tuple[list[str], list[list]]:
-        headers = [
-            t(lang, k) for k in ("col_title", "col_source", "col_date", "col_chunks", "col_id", "col_origin")
-        ]
-        rows = [
-            [
-                d["title"],
-                d["source"],
-                d["date"],
-                d["chunks"],
-                d["id"],
-                t(lang, "origin_upload" if d["uploaded"] else "origin_corpus"),
-            ]
-            for d in self.documents()
-        ]
-        return headers, rows
+        return webview.documents_table(self.library.entries(), lang)
 
     def choices(self) -> list[tuple[str, str]]:
-        return [(f"{d['title']} — {d['id']}", d["id"]) for d in self.documents()]
+        return webview.document_choices(self.library.entries())
 
     def count_line(self, lang: str) -> str:
-        docs = self.documents()
-        return t(lang, "docs_count", docs=len(docs), chunks=sum(d["chunks"] for d in docs))
+        return webview.documents_count(self.library.entries(), lang)
 
     def upload(self, files: Sequence[str] | None, lang: str, progress=None) -> list[str]:
         """Save each file into the uploads folder under a name no other document has, and index it.
-        Returns one message per file."""
-        from rag.ingest import load_document
-
+        Returns the messages about each file."""
         files = [f for f in (files or []) if f]
         if not files:
             return [t(lang, "nothing_uploaded")]
-        suffixes = _suffixes()
         messages = []
-        with self._files_lock:
-            self.uploads.mkdir(parents=True, exist_ok=True)
-            for i, f in enumerate(files):
-                src = Path(f)
-                name = src.name
-                if progress is not None:
-                    progress(i / len(files), desc=t(lang, "indexing", name=name))
-                if src.suffix.lower() not in suffixes:
-                    messages.append(t(lang, "bad_type", name=name, suffixes=" ".join(suffixes)))
-                    continue
-                try:
-                    doc = load_document(src, src.parent)  # parse before saving: bad files never land
-                except Exception as exc:
-                    messages.append(t(lang, "bad_file", name=name, error=exc))
-                    continue
-                existing = {d.id: d for d in self.pipeline.documents()}
-                same = next((d.id for d in existing.values() if d.content_hash == doc.content_hash), None)
-                if same is not None:
-                    messages.append(t(lang, "duplicate", name=name, existing=same))
-                    continue
-                target = _free_name(self.uploads, name, set(existing))
-                if target != name:
-                    messages.append(t(lang, "renamed", old=name, new=target))
-                dest = self.uploads / target
-                shutil.copyfile(src, dest)
-                try:
-                    self.pipeline.add_files([dest])
-                except Exception as exc:
-                    dest.unlink(missing_ok=True)  # a copy of the user's upload, not yet indexed
-                    messages.append(t(lang, "bad_file", name=name, error=exc))
-                    continue
-                chunks = len(self.pipeline.snapshot.doc_chunks(target))
-                messages.append(t(lang, "uploaded", name=target, chunks=chunks))
+        for i, f in enumerate(files):
             if progress is not None:
-                progress(1.0)
+                progress(i / len(files), desc=t(lang, "indexing", name=Path(f).name))
+            try:
+                outcome = self.library.add(f)
+            except UploadError as exc:
+                outcome = exc
+            messages += webview.upload_messages(outcome, lang)
+        if progress is not None:
+            progress(1.0)
         return messages
 
     def remove(self, doc_id: str | None, lang: str) -> str:
         """Remove a document from the index; an uploaded file moves to uploads/.removed/ (never deleted)."""
         if not doc_id:
             return t(lang, "remove_none")
-        with self._files_lock:
-            try:
-                self.pipeline.document(doc_id)
-            except KeyError:
-                return t(lang, "remove_unknown", id=doc_id)
-            path = self.uploads / doc_id
-            uploaded = path.is_file()
-            self.pipeline.remove_documents([doc_id])
-            if uploaded:
-                bin_dir = self.uploads / REMOVED / Path(doc_id).parent
-                bin_dir.mkdir(parents=True, exist_ok=True)
-                dest = bin_dir / _free_name(bin_dir, path.name)
-                shutil.move(str(path), dest)
-                return t(lang, "removed_upload", id=doc_id, dest=dest)
-            where = next(
-                (str(p / doc_id) for p in self.pipeline.corpus_paths() if (p / doc_id).is_file()), doc_id
-            )
-            return t(lang, "removed_corpus", id=doc_id, path=where)
+        try:
+            return webview.removal_message(self.library.remove(doc_id), lang)
+        except KeyError:
+            return t(lang, "remove_unknown", id=doc_id)
 
     # ----- retrieval-test tab -----
     def ranked_html(self, query: str, k: float, lang: str) -> str:
@@ -383,20 +290,14 @@ def build_app(
 
     page = ChatPage(pipeline, uploads_dir, reports_dir)
     zh = "zh"
-    suffixes = " ".join(_suffixes())
-
-    def mode_choices(lang: str) -> list[tuple[str, str]]:
-        return [(t(lang, f"mode_{m}"), m) for m in MODES]
-
-    def answerer_choices(lang: str) -> list[tuple[str, str]]:
-        return [(t(lang, "answerer_extractive"), "extractive"), (t(lang, "answerer_llm"), "llm")]
+    suffixes = " ".join(supported_suffixes())
 
     with gr.Blocks(title=t(zh, "title"), analytics_enabled=False) as app:
         lang = gr.State(zh)
         turns = gr.State([])
         shown = gr.State(None)  # the Answer whose sources the panel shows
         with gr.Row(equal_height=True):
-            header = gr.Markdown(f"## {t(zh, 'title')}\n{t(zh, 'subtitle')}", elem_id="header")
+            header = gr.Markdown(webview.header_markdown(zh), elem_id="header")
             lang_switch = gr.Radio(
                 [("中文", "zh"), ("English", "en")],
                 value=zh,
@@ -435,7 +336,7 @@ def build_app(
                             )
                         new_chat = gr.Button(t(zh, "new_chat"), size="sm", variant="secondary")
                         with gr.Accordion(t(zh, "settings"), open=False) as settings_box:
-                            mode = gr.Radio(mode_choices(zh), value="hybrid", label=t(zh, "mode"))
+                            mode = gr.Radio(webview.mode_choices(zh), value="hybrid", label=t(zh, "mode"))
                             passages = gr.Slider(
                                 1,
                                 10,
@@ -444,7 +345,7 @@ def build_app(
                                 label=t(zh, "passages"),
                             )
                             answerer = gr.Radio(
-                                answerer_choices(zh),
+                                webview.answerer_choices(zh),
                                 value=page.default_answerer(),
                                 label=t(zh, "answerer"),
                                 interactive=page.llm_available(),
@@ -463,12 +364,12 @@ def build_app(
                         )
             with gr.Tab(t(zh, "tab_docs"), id="docs-tab") as tab_docs:
                 docs_intro = gr.Markdown(
-                    t(zh, "docs_intro", uploads=page.uploads, removed=page.uploads / REMOVED)
+                    t(zh, "docs_intro", uploads=page.uploads, removed=page.library.removed_dir)
                 )
                 upload_box = gr.File(
                     label=t(zh, "upload", suffixes=suffixes),
                     file_count="multiple",
-                    file_types=list(_suffixes()),
+                    file_types=list(supported_suffixes()),
                     elem_id="upload",
                 )
                 docs_status = gr.Markdown(page.count_line(zh), elem_id="docs-status")
@@ -563,7 +464,7 @@ def build_app(
 
         def on_upload(files, lang_value, progress=gr.Progress()):  # noqa: B008 - how Gradio asks for a bar
             messages = page.upload(files, lang_value, progress)
-            return (*docs_outputs(lang_value, "\n".join(f"- {webview.md_text(m)}" for m in messages)), None)
+            return (*docs_outputs(lang_value, webview.bullet_list(messages)), None)
 
         upload_box.upload(
             on_upload,
@@ -606,7 +507,7 @@ def build_app(
             headers, rows = page.table(L)
             text, png = page.report(L)
             return [
-                gr.Markdown(f"## {t(L, 'title')}\n{t(L, 'subtitle')}"),
+                gr.Markdown(webview.header_markdown(L)),
                 gr.Tab(label=t(L, "tab_chat")),
                 gr.Tab(label=t(L, "tab_docs")),
                 gr.Tab(label=t(L, "tab_retrieval")),
@@ -619,14 +520,14 @@ def build_app(
                 gr.Button(t(L, "send")),
                 gr.Button(t(L, "new_chat")),
                 gr.Accordion(label=t(L, "settings")),
-                gr.Radio(choices=mode_choices(L), label=t(L, "mode")),
+                gr.Radio(choices=webview.mode_choices(L), label=t(L, "mode")),
                 gr.Slider(label=t(L, "passages")),
-                gr.Radio(choices=answerer_choices(L), label=t(L, "answerer")),
+                gr.Radio(choices=webview.answerer_choices(L), label=t(L, "answerer")),
                 gr.Markdown(page.llm_note(L)),
                 gr.Checkbox(label=t(L, "show_scores")),
                 page.sources(answer, L, scores),
                 webview.document_html(None, None, L),
-                gr.Markdown(t(L, "docs_intro", uploads=page.uploads, removed=page.uploads / REMOVED)),
+                gr.Markdown(t(L, "docs_intro", uploads=page.uploads, removed=page.library.removed_dir)),
                 gr.File(label=t(L, "upload", suffixes=suffixes)),
                 gr.Markdown(page.count_line(L)),
                 gr.Dropdown(label=t(L, "remove_pick")),
@@ -709,66 +610,6 @@ def launch(
         print(f"chat page: {url}  (English: {url}?lang=en; API: {url}?view=api)", flush=True)
         app.block_thread()
     return url
-
-
-def _recorded_corpus(index_dir: Path) -> list[Path]:
-    """The corpus folders named in an index's manifest, even when the index itself cannot be loaded."""
-    import json
-
-    try:
-        entries = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8")).get("corpus", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    base = index_dir.resolve().parent
-    return [Path(p) if Path(p).is_absolute() else base / p for p in entries if isinstance(p, str)]
-
-
-def prepare_pipeline(
-    index_dir: Path | str,
-    corpus: Sequence[Path | str] | None,
-    uploads_dir: Path | str,
-    settings: Settings,
-    embedder=None,
-    progress: bool = True,
-):
-    """Open the index and bring it up to date with the corpus folders plus the uploads folder (what
-    Pipeline.build does), printing progress. An index this version cannot use (other embedder, format or
-    text normalisation) is rebuilt. The embedding model is loaded now, not on the first question."""
-    from rag.pipeline import Pipeline
-    from rag.store import IndexError as RagIndexError
-
-    index_dir = Path(index_dir)
-    rebuild = False
-    try:
-        pipeline = Pipeline.open(index_dir, settings, embedder)
-        recorded = pipeline.corpus_paths()
-    except RagIndexError as exc:
-        print(f"{exc}\n-> rebuilding {index_dir} from its documents", file=sys.stderr, flush=True)
-        pipeline, recorded, rebuild = (
-            Pipeline(index_dir, settings, None, embedder),
-            _recorded_corpus(index_dir),
-            True,
-        )
-    if corpus:
-        roots = [Path(p) for p in corpus]
-        missing = [p for p in roots if not p.exists()]
-        if missing:
-            raise FileNotFoundError(f"corpus folder not found: {', '.join(map(str, missing))}")
-    else:  # the folders the index mirrors (those that still exist), else the seeds
-        roots = [p for p in recorded if p.exists()] or [Path(DEFAULT_CORPUS)]
-    uploads = Path(uploads_dir)
-    uploads.mkdir(parents=True, exist_ok=True)
-    if uploads.resolve() not in {p.resolve() for p in roots}:
-        roots.append(uploads)
-    if progress:
-        print(f"indexing {', '.join(map(str, roots))} into {index_dir}", file=sys.stderr, flush=True)
-    report = pipeline.sync(roots, rebuild=rebuild, progress=progress)
-    if progress:
-        for w in report.warnings:
-            print(f"warning: {w}", file=sys.stderr)
-        print(report.summary(), flush=True)
-    pipeline.embedder  # noqa: B018 - load the model before the first visitor asks
-    return pipeline
 
 
 def build_parser() -> argparse.ArgumentParser:

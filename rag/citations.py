@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 
 from rag.text import fold, fold_with_map, split_sentences
 from rag.types import Chunk, Citation, Document, Hit
@@ -85,11 +84,6 @@ def numbers_with_measures(text: str) -> set[tuple[str, str]]:
     return out
 
 
-@lru_cache(maxsize=4096)
-def _folded(text: str) -> str:
-    return fold(text)
-
-
 def _bigrams(folded: str) -> set[str]:
     # bigrams within runs of letters/digits/Han characters: punctuation never bridges a pair
     grams: set[str] = set()
@@ -101,8 +95,8 @@ def _bigrams(folded: str) -> set[str]:
 def support_score(sentence: str, passage_text: str) -> float:
     """0..1: how well the passage covers the sentence. 0.0 when a number (with its measure word) of
     the sentence is missing from the passage, else the share of the sentence's bigrams found in it."""
-    claim = _folded(strip_markers(sentence))
-    passage = _folded(passage_text)
+    claim = fold(strip_markers(sentence))
+    passage = fold(passage_text)
     passage_numbers = numbers_with_measures(passage)
     for number, measure in numbers_with_measures(claim):
         if measure:

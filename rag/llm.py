@@ -17,9 +17,10 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from rag.answering import NOT_FOUND_PREFIX, Answerer, display_text
+from rag.answering import NOT_FOUND_PREFIX, Answerer
 from rag.citations import (
     best_supporting_span,
+    display_text,
     make_citation,
     renumber,
     split_claims,

@@ -300,7 +300,7 @@ class Pipeline:
         depth = self.settings.rerank_depth
         if mode != "hybrid" or depth <= 0:
             return self.retriever().search(query, k=k, mode=mode, doc_ids=doc_ids)
-        from rag.answering import rerank
+        from rag.sentence_scoring import rerank
 
         fused = self.retriever().search(query, k=max(k, depth), mode=mode, doc_ids=doc_ids)
         return rerank(query, fused)[:k]
@@ -333,8 +333,8 @@ class Pipeline:
         answerer=None,
     ) -> Iterator[str | Answer]:
         """Yields text deltas, then the final Answer (with verified citations)."""
-        from rag.answering import retrieve_for
         from rag.rewrite import rewrite_followup
+        from rag.sentence_scoring import retrieve_for
 
         question = question.strip()
         if not question:

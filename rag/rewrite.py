@@ -139,7 +139,7 @@ def lacks_subject(question: str) -> bool:
 
 def _antecedents(history: Sequence[tuple[str, str]]) -> list[Entity]:
     """Entities of the most recent turn that has any: its question first, then its answer."""
-    from rag.answering import NOT_FOUND_PREFIX  # late: answering imports this module
+    from rag.answering import NOT_FOUND_PREFIX  # late: answering imports this module (via rag.question)
 
     for user, assistant in reversed(history):
         ents = list(entities(user))

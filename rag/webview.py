@@ -1,5 +1,6 @@
-"""Pure HTML building for the chat page: the page's strings, answers with clickable citations, the
-sources panel, the document view with the cited span highlighted, and the retrieval-test lists.
+"""Pure HTML and text building for the chat page: the page's strings, answers with clickable citations,
+the sources panel, the document view with the cited span highlighted, the retrieval-test lists, and the
+documents tab's table and messages about uploads and removals (from rag.library's results).
 
 Every piece of document text goes through html.escape: a document containing HTML or <script> shows
 as text, never as markup. Offsets are into Document.text, as everywhere else. No gradio here.
@@ -11,6 +12,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from rag.library import Added, DuplicateContent, Entry, Removed, UnreadableFile, UnsupportedType, UploadError
 from rag.types import Answer, Citation, Document, Hit
 
 LANGS = ("zh", "en")
@@ -172,6 +174,7 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 RETRIEVERS = ("bm25", "bigram", "dense", "hybrid")
+MODES = ("hybrid", "dense", "bm25")  # the retrieval modes the chat offers
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 # ASCII punctuation that Markdown gives a meaning to; `<>&"'` are left to html.escape
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$=:])")
@@ -383,6 +386,65 @@ def ranked_lists_html(lists: Mapping[str, Sequence[Hit]], lang: str = "zh") -> s
             f"{empty}<ol>{''.join(items)}</ol></section>"
         )
     return f'<div class="rag-ranked">{"".join(cols)}</div>'
+
+
+# ----- page text: header, choices, the documents tab -----
+def header_markdown(lang: str) -> str:
+    return f"## {t(lang, 'title')}\n{t(lang, 'subtitle')}"
+
+
+def mode_choices(lang: str) -> list[tuple[str, str]]:
+    return [(t(lang, f"mode_{m}"), m) for m in MODES]
+
+
+def answerer_choices(lang: str) -> list[tuple[str, str]]:
+    return [(t(lang, "answerer_extractive"), "extractive"), (t(lang, "answerer_llm"), "llm")]
+
+
+def llm_note(model: str, url: str, lang: str) -> str:
+    """Which LLM answers, or (no model or url) that only extractive answers are available."""
+    return t(lang, "llm_on_note", model=model, url=url) if model and url else t(lang, "llm_off_note")
+
+
+def documents_table(entries: Sequence[Entry], lang: str) -> tuple[list[str], list[list]]:
+    """(headers, rows) of the documents table."""
+    columns = ("col_title", "col_source", "col_date", "col_chunks", "col_id", "col_origin")
+    origin = {True: t(lang, "origin_upload"), False: t(lang, "origin_corpus")}
+    rows = [[e.title, e.source, e.date, e.chunks, e.id, origin[e.uploaded]] for e in entries]
+    return [t(lang, k) for k in columns], rows
+
+
+def document_choices(entries: Sequence[Entry]) -> list[tuple[str, str]]:
+    """(label, doc id) pairs for the remove picker."""
+    return [(f"{e.title} — {e.id}", e.id) for e in entries]
+
+
+def documents_count(entries: Sequence[Entry], lang: str) -> str:
+    return t(lang, "docs_count", docs=len(entries), chunks=sum(e.chunks for e in entries))
+
+
+def upload_messages(outcome: Added | UploadError, lang: str) -> list[str]:
+    """What the page says about one uploaded file: indexed (and under which name), or why not."""
+    if isinstance(outcome, Added):
+        renamed = [t(lang, "renamed", old=outcome.name, new=outcome.doc_id)] if outcome.renamed else []
+        return [*renamed, t(lang, "uploaded", name=outcome.doc_id, chunks=outcome.chunks)]
+    if isinstance(outcome, UnsupportedType):
+        return [t(lang, "bad_type", name=outcome.name, suffixes=" ".join(outcome.suffixes))]
+    if isinstance(outcome, DuplicateContent):
+        return [t(lang, "duplicate", name=outcome.name, existing=outcome.existing)]
+    error = outcome.error if isinstance(outcome, UnreadableFile) else outcome
+    return [t(lang, "bad_file", name=outcome.name, error=error)]
+
+
+def removal_message(removed: Removed, lang: str) -> str:
+    if removed.moved_to is not None:
+        return t(lang, "removed_upload", id=removed.doc_id, dest=removed.moved_to)
+    return t(lang, "removed_corpus", id=removed.doc_id, path=removed.corpus_file or removed.doc_id)
+
+
+def bullet_list(messages: Sequence[str]) -> str:
+    """Plain-text messages as a Markdown list, each made safe for the renderer."""
+    return "\n".join(f"- {md_text(m)}" for m in messages)
 
 
 # Styles for the markup above (ui.py passes them to the page).

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.evaluation import EvalResult, evaluate, failures, format_table, load_questions, write_report
+from rag.eval_report import failures, format_table, write_report
+from rag.evaluation import EvalResult, evaluate, load_questions
 
 pytestmark = pytest.mark.model
 

@@ -8,16 +8,8 @@ import math
 import pytest
 
 from rag.config import Settings
-from rag.evaluation import (
-    QuestionFileError,
-    eval_command,
-    evaluate,
-    failures,
-    format_table,
-    is_relevant,
-    load_questions,
-    write_report,
-)
+from rag.eval_report import failures, format_table, write_report
+from rag.evaluation import QuestionFileError, eval_command, evaluate, is_relevant, load_questions
 from rag.types import Answer, Chunk, Citation, Document, Hit
 
 

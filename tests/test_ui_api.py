@@ -15,6 +15,7 @@ sys.path.insert(0, str(ROOT))  # ui.py lives at the repo root
 import ui  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.embedding import HashEmbedder  # noqa: E402
+from rag.library import prepare_pipeline  # noqa: E402
 
 pytest.importorskip("gradio_client")
 
@@ -29,7 +30,7 @@ def start_app(root: Path, settings: Settings, embedder=None):
     """The real app over a copy of the seeds, with its own index and uploads folder under `root`."""
     corpus = root / "corpus"
     shutil.copytree(ROOT / "seeds", corpus)
-    pipeline = ui.prepare_pipeline(
+    pipeline = prepare_pipeline(
         root / "index", [corpus], root / "uploads", settings, embedder, progress=False
     )
     app = ui.build_app(pipeline, root / "uploads", root / "reports")
@@ -145,7 +146,7 @@ CASE = "紫金县纪委监委通报\n\n经查，刘明远违规收受礼金。�
 def page(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "seeds", corpus)
-    pipeline = ui.prepare_pipeline(
+    pipeline = prepare_pipeline(
         tmp_path / "index",
         [corpus],
         tmp_path / "uploads",

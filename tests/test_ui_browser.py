@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))  # ui.py lives at the repo root
 import ui  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.embedding import HashEmbedder  # noqa: E402
+from rag.library import prepare_pipeline  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +76,7 @@ def served(tmp_path_factory):
     from PIL import Image
 
     Image.new("RGB", (40, 20), "white").save(reports / "recall.png")
-    pipeline = ui.prepare_pipeline(
+    pipeline = prepare_pipeline(
         root / "index", [corpus], uploads, Settings(embedder="hash"), HashEmbedder(), progress=False
     )
     app = ui.build_app(pipeline, uploads, reports)

@@ -163,3 +163,61 @@ def test_every_language_has_every_string():
 )
 def test_lang_of(value, lang):
     assert webview.lang_of(value) == lang
+
+
+# ----- the documents tab's text (from rag.library's results) -----
+def _entries():
+    from rag.library import Entry
+
+    return [
+        Entry("a.txt", "标题<b>", "来源", "2020-02-22", 3, False),
+        Entry("up/x.md", "上传", "", "", 1, True),
+    ]
+
+
+def test_documents_table_choices_and_count():
+    headers, rows = webview.documents_table(_entries(), "en")
+    assert headers == ["Title", "Source", "Date", "Chunks", "ID", "Where"]
+    assert rows == [
+        ["标题<b>", "来源", "2020-02-22", 3, "a.txt", "corpus"],
+        ["上传", "", "", 1, "up/x.md", "upload"],
+    ]
+    choices = webview.document_choices(_entries())
+    assert choices == [("标题<b> — a.txt", "a.txt"), ("上传 — up/x.md", "up/x.md")]
+    assert webview.documents_count(_entries(), "zh") == "共 2 篇文档，4 个段落。"
+    assert webview.documents_count([], "en") == webview.t("en", "docs_count", docs=0, chunks=0)
+
+
+def test_upload_and_removal_messages():
+    from pathlib import Path
+
+    from rag.library import Added, DuplicateContent, Removed, UnreadableFile, UnsupportedType
+
+    assert webview.upload_messages(Added("a.txt", "a.txt", 2), "zh") == ["已加入索引：a.txt（2 个段落）"]
+    renamed = webview.upload_messages(Added("a.txt", "a-2.txt", 1), "en")
+    assert renamed[0] == "A document named a.txt exists already; the new file was saved as a-2.txt."
+    assert renamed[1].startswith("Indexed a-2.txt") and len(renamed) == 2
+    bad = webview.upload_messages(UnsupportedType("t.exe", (".txt", ".md")), "en")
+    assert bad == ["t.exe: unsupported file type; supported: .txt .md"]
+    dup = webview.upload_messages(DuplicateContent("b.txt", "a.txt"), "en")
+    assert dup == ["b.txt has the same content as the indexed a.txt; not added again."]
+    unreadable = webview.upload_messages(UnreadableFile("e.txt", ValueError("empty document")), "zh")
+    assert unreadable == ["e.txt：无法读取：empty document"]
+
+    moved = Path("uploads/.removed/a.txt")
+    assert webview.removal_message(Removed("a.txt", moved, None), "en") == (
+        f"Removed a.txt from the index; the file was moved to {moved}."
+    )
+    kept = webview.removal_message(Removed("b.txt", None, Path("corpus/b.txt")), "zh")
+    assert kept.startswith("已从索引移除 b.txt。原文件 corpus/b.txt 未改动")
+    assert "原文件 c.txt 未改动" in webview.removal_message(Removed("c.txt", None, None), "zh")
+
+
+def test_page_text_helpers():
+    assert webview.header_markdown("en") == f"## {webview.t('en', 'title')}\n{webview.t('en', 'subtitle')}"
+    assert [v for _, v in webview.mode_choices("zh")] == list(webview.MODES)
+    assert [v for _, v in webview.answerer_choices("en")] == ["extractive", "llm"]
+    assert webview.llm_note("m", "http://x/v1", "zh") == "大语言模型：m（http://x/v1）"
+    assert webview.llm_note("m", "", "en") == webview.t("en", "llm_off_note")
+    out = webview.bullet_list(["a*b <script>", "第二条"])
+    assert out == "- a\\*b &lt;script&gt;\n- 第二条"
