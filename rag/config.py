@@ -42,6 +42,9 @@ class Settings:
     # hybrid results are re-ordered by their best sentence's match to the question (the answer's own
     # sentence scorer); 0 turns it off. Measured on the gold set: R@1 0.85 -> 0.92 (eval/reports)
     rerank_depth: int = 20
+    # the reranked score adds this times the passage's dense cosine: helps paraphrases (tune split:
+    # R@1 0.937 -> 0.949, MRR 0.951 -> 0.963; held-out MRR 0.945 -> 0.948)
+    rerank_dense_weight: float = 0.8
 
     # --- answering (query time) ---
     answerer: str = "extractive"  # "extractive" | "llm"

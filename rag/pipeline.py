@@ -303,7 +303,17 @@ class Pipeline:
         from rag.sentence_scoring import rerank
 
         fused = self.retriever().search(query, k=max(k, depth), mode=mode, doc_ids=doc_ids)
-        return rerank(query, fused)[:k]
+        reranked = rerank(query, fused)
+        weight = self.settings.rerank_dense_weight
+        if weight and self.settings.weight_dense and reranked:
+            q = self.embed_query(query)
+            snap = self.snapshot
+            scores = [h.score + weight * float(snap.vector(h.chunk.id) @ q) for h in reranked]
+            order = sorted(range(len(reranked)), key=lambda i: -scores[i])  # stable: ties keep order
+            reranked = [
+                replace(reranked[i], score=round(scores[i], 6), rank=r) for r, i in enumerate(order, start=1)
+            ]
+        return reranked[:k]
 
     def ranked_lists(self, query: str, k: int = 10) -> dict[str, list[Hit]]:
         """Every retriever's own ranking, for the retrieval-test view."""
