@@ -104,6 +104,9 @@ def _bindings(folded: str, places: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+_IDENTITY_Q = re.compile(r"^\W*[\u4e00-\u9fff]{2,4}(?:是谁|是什么人|是何人|是哪位|是干什么的|是做什么的)\W*$")
+
+
 def analyse_question(question: str) -> QuestionInfo:
     folded = fold(question)
     tokens = tuple(
@@ -137,6 +140,9 @@ def analyse_question(question: str) -> QuestionInfo:
     if "date" in kinds:
         kinds.discard("number")  # "几月几日" is a date, not a count
     names = frozenset(e.text for e in ents if e.kind == "person")
+    if names and _IDENTITY_Q.search(folded):
+        kinds.discard("person")  # "刘仁甫是谁": the name is given; the answer is who they are (a post)
+        kinds.add("post")
     required = tuple(dict.fromkeys(place_stem(e.text) for e in ents if e.kind in ("person", "place")))
     return QuestionInfo(
         text=question,

@@ -191,3 +191,15 @@ def test_retrieve_for_searches_each_part():
     assert len(calls) == 3  # the whole question and its two parts
     assert {h.chunk.doc_id for h in hits} == {"xining.txt", "tianjin.txt"}
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"), [("王增田是谁？", "二级巡视员"), ("邓修明是什么人", "市纪委书记")]
+)
+def test_who_is_a_named_person_answers_with_their_post(question, expected):
+    info = analyse_question(question)
+    assert "post" in info.kinds and "person" not in info.kinds
+    ans = ask(question)
+    assert not ans.abstained, ans.text
+    assert expected in ans.text
+    assert_citations_exact(ans)
