@@ -194,7 +194,7 @@ def test_retrieve_for_searches_each_part():
 
 
 @pytest.mark.parametrize(
-    ("question", "expected"), [("王增田是谁？", "二级巡视员"), ("邓修明是什么人", "市纪委书记")]
+    ("question", "expected"), [("王增田是谁？", "二级巡视员"), ("刘仁甫是谁？", "五香庙村党员")]
 )
 def test_who_is_a_named_person_answers_with_their_post(question, expected):
     info = analyse_question(question)
