@@ -352,7 +352,8 @@ class Pipeline:
         rewritten = rewrite_followup(question, history)
         k = k or self.settings.answer_passages
         # a question asking several things is searched part by part, so each part finds its passage
-        hits = retrieve_for(rewritten, lambda q, n: self.search(q, k=n, mode=mode), k)
+        reranked = mode == "hybrid" and self.settings.rerank_depth > 0  # search() reranks already
+        hits = retrieve_for(rewritten, lambda q, n: self.search(q, k=n, mode=mode), k, reorder=not reranked)
         answerer = answerer or self.answerer()
         for item in answerer.stream(rewritten, hits, self.snapshot.documents):
             if isinstance(item, Answer):

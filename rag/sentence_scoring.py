@@ -280,15 +280,22 @@ def rerank(question: str, hits: Sequence[Hit]) -> list[Hit]:
 
 
 def retrieve_for(
-    question: str, search: Callable[[str, int], Sequence[Hit]], k: int, pool: int = 10
+    question: str,
+    search: Callable[[str, int], Sequence[Hit]],
+    k: int,
+    pool: int = 10,
+    reorder: bool = True,
 ) -> list[Hit]:
     """The passages to answer from: `search(query, n)` for the question (and, when it asks several
     things, for each part too, so that "青海省和天津市的纪委书记分别是谁" finds both documents), each
     list reranked by its own query and merged round-robin without duplicates; ranks renumbered.
-    A multi-part question gets up to 3 passages per part."""
+    A multi-part question gets up to 3 passages per part. `reorder=False` keeps each list's own
+    order, for a `search` that reranks already."""
     parts = split_question(question)
     queries = [question] + parts if len(parts) > 1 else [question]
-    lists = [rerank(q, search(q, max(pool, k))) for q in queries]
+    lists = [search(q, max(pool, k)) for q in queries]
+    if reorder:
+        lists = [rerank(q, hits) for q, hits in zip(queries, lists, strict=True)]
     total = max(k, 3 * len(parts)) if len(parts) > 1 else k
     out: list[Hit] = []
     seen: set[str] = set()
