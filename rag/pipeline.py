@@ -173,12 +173,7 @@ class Pipeline:
         """Make the index mirror `corpus_paths`: embed new and changed documents, drop removed ones."""
         from rag.ingest import iter_documents
 
-        docs = list(iter_documents([Path(p) for p in corpus_paths]))
-        seen: dict[str, Document] = {}
-        for doc in docs:
-            if doc.id in seen:
-                raise ValueError(f"two documents share the id {doc.id!r}; rename one of them")
-            seen[doc.id] = doc
+        docs = list(iter_documents([Path(p) for p in corpus_paths]))  # ids are unique: ingest checks
         return self._apply(
             docs,
             remove_missing=True,
@@ -236,7 +231,7 @@ class Pipeline:
             added = [d for d in docs if d.id not in old]
             changed = [d for d in docs if d.id in old and old[d.id].content_hash != d.content_hash]
             removed = sorted(set(old) - set(incoming)) if remove_missing else []
-            unchanged = len(old) - len(removed) - len(changed) if remove_missing else len(old) - len(changed)
+            unchanged = len(old) - len(removed) - len(changed)
             todo = added + changed
             if current is not None and not todo and not removed:
                 if corpus is not None and list(corpus) != current.corpus:
@@ -276,10 +271,10 @@ class Pipeline:
             save_snapshot(snap, self.index_dir)
             self._snapshot = snap
             return UpdateReport(
-                added=tuple(d.id for d in added) if not rebuild else tuple(sorted(incoming)),
-                changed=tuple(d.id for d in changed) if not rebuild else (),
+                added=tuple(d.id for d in added),  # after a rebuild: every document
+                changed=tuple(d.id for d in changed),
                 removed=tuple(removed),
-                unchanged=unchanged if not rebuild else 0,
+                unchanged=unchanged,
                 embedded_chunks=len(texts),
                 rebuilt=rebuild,
                 warnings=tuple(warnings),
@@ -327,12 +322,11 @@ class Pipeline:
         k: int | None = None,
         answerer=None,
     ) -> Answer:
-        final = None
-        for item in self.ask_stream(question, history, mode=mode, k=k, answerer=answerer):
-            if isinstance(item, Answer):
-                final = item
-        assert final is not None
-        return final
+        stream = self.ask_stream(question, history, mode=mode, k=k, answerer=answerer)
+        answers = [item for item in stream if isinstance(item, Answer)]
+        if not answers:
+            raise RuntimeError("the answerer ended without an answer")
+        return answers[-1]
 
     def ask_stream(
         self,
