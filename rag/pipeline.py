@@ -43,6 +43,16 @@ class UpdateReport:
         return f"{head}: {', '.join(parts)}; embedded {self.embedded_chunks} chunks"
 
 
+@dataclass
+class _Models:
+    """What a pipeline shares with its configure() clones: the embedder, loaded at most once, and the
+    cache of query vectors (follow-ups and evaluations repeat queries)."""
+
+    embedder: object | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -57,10 +67,8 @@ class Pipeline:
         self.index_dir = Path(index_dir)
         self.settings = settings
         self._snapshot = snapshot
-        self._embedder = embedder
-        self._model_lock = threading.Lock()
+        self._models = _Models(embedder)
         self._update_lock = threading.Lock()
-        self._query_vectors: dict[str, np.ndarray] = {}  # small cache: follow-ups and evals repeat queries
 
     # ----- opening -----
     @classmethod
@@ -105,20 +113,20 @@ class Pipeline:
         settings = replace(self.settings, **overrides)
         if settings.manifest_view() != self.settings.manifest_view():
             raise ValueError("embedder and chunker settings shape the index: rebuild instead of configure()")
-        clone = Pipeline(self.index_dir, settings, self._snapshot, self._embedder)
-        clone._model_lock, clone._update_lock = self._model_lock, self._update_lock
-        clone._query_vectors = self._query_vectors
+        clone = Pipeline(self.index_dir, settings, self._snapshot)
+        clone._models, clone._update_lock = self._models, self._update_lock
         return clone
 
     # ----- models -----
     @property
     def embedder(self):
-        with self._model_lock:
-            if self._embedder is None:
+        models = self._models
+        with models.lock:
+            if models.embedder is None:
                 from rag.embedding import load_embedder
 
-                self._embedder = load_embedder(self.settings)
-            return self._embedder
+                models.embedder = load_embedder(self.settings)
+            return models.embedder
 
     def embed_query(self, query: str) -> np.ndarray:
         from rag.text import fold
@@ -126,12 +134,13 @@ class Pipeline:
         # both sides are embedded folded: Traditional queries meet Simplified passages, and the
         # model never sees conversion artefacts such as 監(jiān)
         key = fold(query)
-        vector = self._query_vectors.get(key)
+        cache = self._models.query_vectors
+        vector = cache.get(key)
         if vector is None:
             vector = self.embedder.embed([key], kind="query")[0]
-            if len(self._query_vectors) >= 1024:
-                self._query_vectors.clear()
-            self._query_vectors[key] = vector
+            if len(cache) >= 1024:
+                cache.clear()
+            cache[key] = vector
         return vector
 
     # ----- the index -----

@@ -237,3 +237,20 @@ def test_edited_document_reuses_vectors_of_unchanged_chunks(tmp_path):
     fresh = Pipeline.build([corpus], tmp_path / "fresh", _settings(), embedder=CountingEmbedder())
     for cid in after:
         assert np.allclose(p.snapshot.vector(cid), fresh.snapshot.vector(cid), atol=1e-6)
+
+
+def test_configured_pipelines_share_one_model_load(tmp_path, small_corpus, monkeypatch):
+    Pipeline.build([small_corpus], tmp_path / "index", _settings(), embedder=CountingEmbedder())
+    loads = []
+
+    def fake_load(settings):
+        loads.append(settings.embedder)
+        return CountingEmbedder()
+
+    monkeypatch.setattr("rag.embedding.load_embedder", fake_load)
+    base = Pipeline.load(tmp_path / "index", _settings())
+    clones = [base.configure(weight_bm25=w) for w in (0.5, 1.0, 2.0)]
+    for p in clones:  # the model is first needed by a clone, not by the base pipeline
+        p.search("王增田处分", k=2, mode="dense")
+    base.search("王增田处分", k=2, mode="dense")
+    assert loads == ["fake-bigram-32"]
