@@ -49,7 +49,7 @@ TAGS = (
     "count_list",
 )
 SCRIPTS = ("simplified", "traditional")
-SPLITS = ("tune", "heldout")
+SPLITS = ("tune", "heldout", "fresh")
 EVIDENCE_MIN, EVIDENCE_MAX = 4, 60  # evidence must fit well inside one ~250-character passage
 
 

@@ -163,6 +163,8 @@ def trim_unit(text: str, info: QuestionInfo, max_chars: int) -> tuple[int, int]:
     return start, clauses[last][1]
 
 
+_LIST_Q = re.compile(r"哪几|哪些|几个方面|几方面|几项")  # the answer may be a list over several sentences
+LIST_MAX = 3
 _ATTRIBUTION_END = re.compile(r"(?:表示|说|说道|介绍|指出|强调|谈道|这样说|点出\w{0,8})[。！!]?[”’」』]?$")
 
 
@@ -220,7 +222,12 @@ class ExtractiveAnswerer:
             if not re.search(r"[。！？!?…”」』]$", shown):
                 shown += "。"
             marks = ""
+            offset = 0
             for i, start, end in pieces:
+                shown_part = offset < b and offset + (end - start) > a
+                offset += end - start
+                if not shown_part:
+                    continue  # trimmed away: cite only what the answer shows
                 n = len(citations) + 1
                 citations.append(make_citation(n, hits[i], (start, end), documents))
                 marks += f"[{n}]"
@@ -321,6 +328,8 @@ class ExtractiveAnswerer:
             span = sentence_after(text, core[-1][2])
             if span is not None and not is_quotation(text[span[0] : span[1]]) and span[1] - span[0] <= 80:
                 after = cover(span, unit.doc_id, hits, core[-1][0]) or []
+        if not after and _LIST_Q.search(info.folded):
+            after = self._list_after(text, core[-1][2], core_text, info, unit.doc_id, hits, core[-1][0])
         if "place" in info.kinds and not before and not has_kind("place", core_text, info):
             # the place the answer is about is named in a sentence before, in the same paragraph
             pos = core[0][1]
@@ -368,6 +377,36 @@ class ExtractiveAnswerer:
         doc = documents.get(hit.chunk.doc_id)
         title = hit.title or (doc.title if doc else "")
         return f"《{display_text(title)}》：" if title and has_kind("place", fold(title), info) else ""
+
+    @staticmethod
+    def _list_after(
+        text: str, pos: int, core_text: str, info: QuestionInfo, doc_id: str, hits: Sequence[Hit], prefer: int
+    ) -> list[Piece]:
+        """For a question asking for several items: the sentences right after the quote (into the
+        next paragraph when the quote ends its own: "…明确了监督重点。" then "聚焦…；聚焦…") that
+        each hold a question word the quote lacks. At most LIST_MAX."""
+        out: list[Piece] = []
+        crossed = False
+        for _ in range(LIST_MAX):
+            nxt = pos
+            while nxt < len(text) and text[nxt].isspace():
+                nxt += 1
+            if "\n" in text[pos:nxt]:
+                if crossed or out:
+                    break
+                crossed = True
+            span = sentence_after(text, nxt)
+            if span is None:
+                break
+            folded = fold(text[span[0] : span[1]])
+            if not any(t in folded and t not in core_text for t in info.tokens):
+                break
+            got = cover(span, doc_id, hits, prefer)
+            if got is None:
+                break
+            out += got
+            pos = span[1]
+        return out
 
     @staticmethod
     def _sentences_back(

@@ -37,12 +37,12 @@ from rag import metrics
 from rag.text import fold, is_traditional
 from rag.types import Answer, Hit
 
-SUBSETS = ("all", "simplified", "traditional", "asked_traditional", "paraphrase", "tune", "heldout")
-ANSWER_SUBSETS = ("all", "tune", "heldout")
+SUBSETS = ("all", "simplified", "traditional", "asked_traditional", "paraphrase", "tune", "heldout", "fresh")
+ANSWER_SUBSETS = ("all", "tune", "heldout", "fresh")
 CUTOFFS = (1, 3, 5, 10)
 FAILURE_CUTOFF = 5  # a question "fails" retrieval when nothing relevant is in the top 5
 SCRIPTS = ("simplified", "traditional")
-SPLITS = ("tune", "heldout")
+SPLITS = ("tune", "heldout", "fresh")
 _MARKER_RE = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
 
 
@@ -60,7 +60,7 @@ class Question:
     tags: tuple[str, ...]
     question_script: str  # "simplified" | "traditional"
     paraphrase: bool
-    split: str  # "tune" | "heldout"
+    split: str  # "tune" | "heldout" | "fresh" (held out, written after the last tuning)
 
     @property
     def answerable(self) -> bool:

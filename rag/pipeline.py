@@ -307,7 +307,7 @@ class Pipeline:
         from rag.sentence_scoring import rerank
 
         fused = self.retriever().search(query, k=max(k, depth), mode=mode, doc_ids=doc_ids)
-        reranked = rerank(query, fused)
+        reranked = rerank(query, fused, self.snapshot.documents)
         weight = self.settings.rerank_dense_weight
         if weight and self.settings.weight_dense and reranked:
             q = self.embed_query(query)

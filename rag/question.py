@@ -80,6 +80,7 @@ class QuestionInfo:
     places: tuple[str, ...]  # places named in the question
     bindings: tuple[str, ...]  # a place's last character and what follows it ("西宁市纪委书记": 市纪委)
     multi: int  # how many answers from different documents it wants ("哪两个地方…": 2), 0: one
+    dates: tuple[str, ...] = ()  # days it names ("1月14日"): a sentence with the same date is about it
 
 
 def _bigrams(folded: str) -> set[str]:
@@ -102,6 +103,15 @@ def _bindings(folded: str, places: Sequence[str]) -> tuple[str, ...]:
         if re.match(r"[\u4e00-\u9fff]{2}", rest) and rest[0] not in "是在有和与各都":
             out.append(p[-1] + rest[:2])
     return tuple(out)
+
+
+# a day, with or without its year and month; or a month of a year
+_DATE_LITERAL = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}[日号]|\d{4}年\d{1,2}月")
+
+
+def _dates(folded: str) -> tuple[str, ...]:
+    found = _DATE_LITERAL.finditer(re.sub(r"\s", "", folded))
+    return tuple(dict.fromkeys(m.group().replace("号", "日") for m in found))
 
 
 _IDENTITY_Q = re.compile(r"^\W*[\u4e00-\u9fff]{2,4}(?:是谁|是什么人|是何人|是哪位|是干什么的|是做什么的)\W*$")
@@ -159,6 +169,7 @@ def analyse_question(question: str) -> QuestionInfo:
         places=tuple(places),
         bindings=_bindings(folded, places),
         multi=_multi_count(folded),
+        dates=_dates(folded),
     )
 
 

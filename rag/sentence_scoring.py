@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from rag.citations import numbers_with_measures, sentence_spans_in_chunk
 from rag.question import MEASURES, REQUIRED_KINDS, QuestionInfo, analyse_question, place_stem, split_question
 from rag.rewrite import PLACE_SUFFIX, entities, person_names
+from rag.synonyms import synonyms
 from rag.text import fold
 from rag.types import Document, Hit
 
@@ -77,6 +78,7 @@ class Unit:
     context: str  # folded paragraph text just before the unit, and the title
     sentences: int  # 1 or 2
     doc_id: str
+    speaker: str = ""  # folded attribution closing the quotation the unit is part of ("…黄钦…表示。")
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,14 @@ class Scored:
     eligible: bool  # holds the required kind of answer and its document names the question's entities
 
 
+SYNONYM_CREDIT = 0.5  # a synonym of a question word counts half the word (tuned on the tune split)
 CONTEXT_WEIGHT = 0.5  # a question token found only in the paragraph before (or the title) counts half
 TOKEN_SHARE = 0.6  # coverage = TOKEN_SHARE * token coverage + (1 - TOKEN_SHARE) * bigram coverage
 KIND_BONUS = 0.25
 KIND_MISS_FACTOR = 0.6  # the unit lacks the kind of answer asked for
 ANCHOR_BONUS = 0.3
 BINDING_BONUS = 0.15
+DATE_BONUS = 0.3  # the unit names the very day the question asks about
 PAIR_FACTOR = 0.85  # two sentences must cover clearly more than one
 RANK_PRIOR = 0.03  # ties go to the better-retrieved passage
 CONFLICT_FACTOR = 0.75  # the unit names another place of the same level and not the question's
@@ -105,6 +109,34 @@ LEAD_CONTEXT = 60  # characters before the paragraph (a heading, the end of the 
 def _paragraph_part(context: str) -> str:
     """The unit's own paragraph (before the unit) out of a context string."""
     return context.rsplit("\n", 1)[0].split("\n")[-1]
+
+
+_OPENING_QUOTES = "“「『"
+_CLOSING_QUOTES = "”」』"
+ATTRIBUTION_MAX = 60  # characters: "…。”资源县委书记黄钦在该县疫情防控工作会议上表示。"
+
+
+def attribution_after(text: str, start: int, end: int) -> str:
+    """The attribution of the quotation that text[start:end] is part of, when the quotation ends
+    its paragraph with one ("“…强化值班值守…。”资源县委书记黄钦…表示。"): who said it is the
+    subject of every quoted sentence. Folded; "" when there is none."""
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    head = text[para_start:end]
+    opened = max(head.rfind(q) for q in _OPENING_QUOTES)
+    if opened < 0 or opened < max(text[para_start:start].rfind(q) for q in _CLOSING_QUOTES):
+        return ""  # not inside a quotation
+    rest = text[end:para_end]
+    close = max(rest.rfind(q) for q in _CLOSING_QUOTES)
+    if close < 0 and text[end - 1 : end] in _CLOSING_QUOTES:
+        close = -1  # the unit closes the quotation itself
+    elif close < 0:
+        return ""
+    tail = rest[close + 1 :].strip()
+    if not tail or len(tail) > ATTRIBUTION_MAX or any(q in tail for q in _OPENING_QUOTES):
+        return ""
+    return fold(tail)
 
 
 def preceding_context(text: str, start: int, title: str) -> str:
@@ -130,10 +162,15 @@ def passage_sentences(hit: Hit, documents: Mapping[str, Document] | None) -> lis
 
 
 def units_of(
-    hits: Sequence[Hit], documents: Mapping[str, Document] | None = None, pairs: bool = True
+    hits: Sequence[Hit],
+    documents: Mapping[str, Document] | None = None,
+    pairs: bool = True,
+    speakers: bool = False,
 ) -> list[Unit]:
     """Every sentence of the passages, and every two adjacent sentences of one paragraph; each
-    span once (overlapping chunks share sentences: the first passage keeps them)."""
+    span once (overlapping chunks share sentences: the first passage keeps them). `speakers`: a
+    quoted sentence carries the attribution of its quotation (for ranking passages; an answer
+    must quote its own evidence)."""
     out: list[Unit] = []
     seen: set[tuple[str, int, int]] = set()
     for i, hit in enumerate(hits):
@@ -156,14 +193,22 @@ def units_of(
                 if not re.search(r"\w", folded):
                     continue
                 context = preceding_context(text, a - offset, title)
-                out.append(Unit(i, a, b, original, folded, context, n, chunk.doc_id))
+                said = attribution_after(text, a - offset, b - offset) if speakers else ""
+                out.append(Unit(i, a, b, original, folded, context, n, chunk.doc_id, said))
     return out
+
+
+def _holds(text: str, token: str) -> bool:
+    """The token occurs in the text; a number only as a whole number (14 is not in 140 or 2014)."""
+    if token.isdigit():
+        return re.search(rf"(?<!\d){token}(?!\d)", text) is not None
+    return token in text
 
 
 def _token_weights(tokens: Sequence[str], texts: Sequence[str]) -> dict[str, float]:
     """IDF of each token over the candidate sentences: a word every passage repeats tells little."""
     n = len(texts)
-    return {t: math.log(1.0 + (n + 1) / (sum(1 for s in texts if t in s) + 0.5)) for t in tokens}
+    return {t: math.log(1.0 + (n + 1) / (sum(1 for s in texts if _holds(s, t)) + 0.5)) for t in tokens}
 
 
 def _measure_ok(measure: str, found: str) -> bool:
@@ -228,18 +273,27 @@ def score_units(
     """Score every unit; `ranks[i]` is the retrieval rank of unit i's passage; `doc_texts` (folded
     whole documents) decide whether a unit's document names the question's people and places."""
     weights = _token_weights(info.tokens, [u.folded for u in units if u.sentences == 1])
+    syns = {t: synonyms(t) for t in weights}
     total = sum(weights.values()) or 1.0
     n_bi = len(info.bigrams) or 1
     out = []
     for unit, rank in zip(units, ranks, strict=True):
         doc_text = doc_texts.get(unit.doc_id, "") if doc_texts else ""
-        tok_own = sum(w for t, w in weights.items() if t in unit.folded) / total
-        tok_ctx = sum(w for t, w in weights.items() if t not in unit.folded and t in unit.context) / total
-        bi_own = sum(1 for b in info.bigrams if b in unit.folded) / n_bi
-        bi_ctx = sum(1 for b in info.bigrams if b not in unit.folded and b in unit.context) / n_bi
+        # a quoted sentence and the attribution that ends its quotation read as one sentence
+        text = unit.folded + "\n" + unit.speaker if unit.speaker else unit.folded
+        found = {t for t in weights if _holds(text, t)}
+        tok_own = sum(w for t, w in weights.items() if t in found) / total
+        tok_own += (
+            SYNONYM_CREDIT
+            * sum(w for t, w in weights.items() if t not in found and any(x in text for x in syns[t]))
+            / total
+        )
+        tok_ctx = sum(w for t, w in weights.items() if t not in found and _holds(unit.context, t)) / total
+        bi_own = sum(1 for b in info.bigrams if b in text) / n_bi
+        bi_ctx = sum(1 for b in info.bigrams if b not in text and b in unit.context) / n_bi
         own = TOKEN_SHARE * tok_own + (1 - TOKEN_SHARE) * bi_own
         coverage = own + CONTEXT_WEIGHT * (TOKEN_SHARE * tok_ctx + (1 - TOKEN_SHARE) * bi_ctx)
-        kinds = [k for k in info.kinds if has_kind(k, unit.folded, info)]
+        kinds = [k for k in info.kinds if has_kind(k, unit.folded, info)]  # the answer must be quoted
         if (
             "place" in info.kinds
             and "place" not in kinds
@@ -256,6 +310,8 @@ def score_units(
             score += ANCHOR_BONUS
         if any(b in unit.folded for b in info.bindings):
             score += BINDING_BONUS
+        if info.dates and any(d in re.sub(r"\s", "", unit.folded) for d in info.dates):
+            score += DATE_BONUS
 
         if unit.sentences > 1:
             score *= PAIR_FACTOR
@@ -264,14 +320,21 @@ def score_units(
     return out
 
 
-def rerank(question: str, hits: Sequence[Hit]) -> list[Hit]:
+def rerank(question: str, hits: Sequence[Hit], documents: Mapping[str, Document] | None = None) -> list[Hit]:
     """Order passages by the score of their best sentence (ties keep retrieval order); new ranks
-    1..n, `via` and `title` kept, `score` is the best sentence's score."""
+    1..n, `via` and `title` kept, `score` is the best sentence's score. With `documents`, a
+    sentence's context reaches outside its passage (the paragraph's start, a quotation's speaker)."""
     if not hits:
         return []
     info = analyse_question(question)
-    units = units_of(hits, pairs=False)
+    units = units_of(hits, documents, pairs=False, speakers=True)
     scored = score_units(info, units, [hits[u.hit_index].rank for u in units])
+    if info.places:  # a passage about another place of the same level is not about this one
+        penalised = [names_other_place(s.unit, info) for s in scored]
+        scored = [
+            replace(s, score=s.score * CONFLICT_FACTOR) if p else s
+            for s, p in zip(scored, penalised, strict=True)
+        ]
     best = [0.0] * len(hits)
     for s in scored:
         best[s.unit.hit_index] = max(best[s.unit.hit_index], s.score)

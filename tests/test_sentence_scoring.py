@@ -1,0 +1,99 @@
+"""The sentence scorer's evidence rules: whole numbers, dates, quotations read with their speaker,
+synonyms, and list answers that run into the next paragraph."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answering import ExtractiveAnswerer, answer
+from rag.question import analyse_question
+from rag.sentence_scoring import attribution_after, rerank
+from rag.synonyms import synonyms
+from rag.types import Chunk, Document, Hit
+
+
+def hits_of(doc: Document, pieces: list[str]) -> list[Hit]:
+    """One passage per piece of the document's text, in the order given."""
+    out = []
+    for piece in pieces:
+        start = doc.text.index(piece)
+        chunk = Chunk(id=f"{doc.id}:{start}", doc_id=doc.id, text=piece, start=start, end=start + len(piece))
+        out.append(Hit(chunk=chunk, score=1.0, rank=len(out) + 1, via=("bm25",), title=doc.title))
+    return out
+
+
+def test_numbers_match_whole_and_dates_literally():
+    doc = Document(
+        id="d.txt",
+        title="河北区纪委监委",
+        text="河北区纪委监委坚守14个日夜，开展监督检查140次。\n1月14日，区纪委监委与指挥部沟通联系。\n",
+    )
+    first, second = doc.text.strip().split("\n")
+    info = analyse_question("1月14日河北区纪委监委做了什么")
+    assert info.dates == ("1月14日",)
+    ranked = rerank("1月14日河北区纪委监委做了什么", hits_of(doc, [first, second]))
+    assert ranked[0].chunk.text == second
+
+
+def test_attribution_after_a_quotation():
+    text = "前言。“甲句。乙句。”张三说。\n“丙。”\n丁。“戊。”李四表示。"
+
+    def said(sentence: str) -> str:
+        i = text.index(sentence)
+        return attribution_after(text, i, i + len(sentence))
+
+    assert said("甲句。") == said("乙句。”") == "张三说。"
+    assert said("前言。") == ""  # before the quotation
+    assert said("张三说。") == ""  # the attribution itself
+    assert said("丙。”") == ""  # a quotation nobody is said to have said
+    assert said("丁。") == ""
+
+
+def test_a_quoted_sentence_is_ranked_with_its_speaker():
+    doc = Document(
+        id="z.txt",
+        title="资源县：强化监督检查",
+        text=(
+            "资源县委书记黄钦出席全县疫情防控工作会议。\n"
+            "“各级各部门要强化值班值守，做到节假日不放松。”资源县委书记黄钦在会议上表示。\n"
+        ),
+    )
+    intro = "资源县委书记黄钦出席全县疫情防控工作会议。"
+    quote = "“各级各部门要强化值班值守，做到节假日不放松。”"
+    said = "资源县委书记黄钦在会议上表示。"
+    hits = hits_of(doc, [intro, said, quote])
+    question = "资源县委书记对值班有什么要求"
+    assert rerank(question, hits, {doc.id: doc})[0].chunk.text == quote
+    # without the document, the passage holding the quotation cannot see who said it
+    assert rerank(question, hits)[0].chunk.text != quote
+
+
+def test_synonyms_from_the_thesaurus():
+    assert "协助" in synonyms("帮忙")
+    assert "病痛" in synonyms("毛病")
+    assert all(len(w) >= 2 for w in synonyms("帮忙"))  # single characters are too ambiguous
+    assert synonyms("不是一个词") == frozenset()
+
+
+def test_a_list_answer_runs_into_the_next_paragraph():
+    doc = Document(
+        id="t.txt",
+        title="天津：吹响督战号角",
+        text=(
+            "天津市纪委监委把监督保障党中央决策部署贯彻执行到位作为首要任务，明确了监督重点。\n\n"
+            "聚焦责任落实情况，看领导干部是否落实政治责任；聚焦职能部门履职情况，看重点部门是否做好工作；"
+            "聚焦干部作风情况，看党员干部是否存在形式主义问题。\n\n"
+            "战疫当前，纪检监察机关主动扛起政治责任。\n"
+        ),
+    )
+    paragraphs = [p for p in doc.text.split("\n") if p]
+    hits = hits_of(doc, paragraphs)
+    question = "天津市纪委监委明确的监督重点聚焦哪几个方面"
+    ans = answer(ExtractiveAnswerer(), question, rerank(question, hits, {doc.id: doc}), {doc.id: doc})
+    assert not ans.abstained
+    for item in ("责任落实情况", "职能部门履职情况", "干部作风情况"):
+        assert item in ans.text
+    assert "扛起政治责任" not in ans.text  # the list ends where the question's words stop
+    for c in ans.citations:
+        assert c.quote == doc.text[c.start : c.end]
+    assert sorted(int(n) for n in re.findall(r"\[(\d+)\]", ans.text)) == [c.n for c in ans.citations]
