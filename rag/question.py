@@ -81,6 +81,7 @@ class QuestionInfo:
     bindings: tuple[str, ...]  # a place's last character and what follows it ("西宁市纪委书记": 市纪委)
     multi: int  # how many answers from different documents it wants ("哪两个地方…": 2), 0: one
     dates: tuple[str, ...] = ()  # days it names ("1月14日"): a sentence with the same date is about it
+    located: tuple[str, ...] = ()  # tokens of what a 哪里-question locates ("隔离点分别在什么地方": 隔离)
 
 
 def _bigrams(folded: str) -> set[str]:
@@ -112,6 +113,16 @@ _DATE_LITERAL = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}[日号]|\d{4}年\d{1
 def _dates(folded: str) -> tuple[str, ...]:
     found = _DATE_LITERAL.finditer(re.sub(r"\s", "", folded))
     return tuple(dict.fromkeys(m.group().replace("号", "日") for m in found))
+
+
+_LOCATED_Q = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:分别|都|各)?(?:在|位于)(?:哪里|哪儿|什么地方|何处|何地)")
+
+
+def _located(folded: str, tokens: Sequence[str]) -> tuple[str, ...]:
+    """The head noun (last token) of what a 哪里-question asks the place of."""
+    m = _LOCATED_Q.search(folded)
+    inside = [t for t in tokens if m and t in m.group(1)]
+    return (max(inside, key=lambda t: m.group(1).rfind(t)),) if inside else ()
 
 
 _IDENTITY_Q = re.compile(r"^\W*[\u4e00-\u9fff]{2,4}(?:是谁|是什么人|是何人|是哪位|是干什么的|是做什么的)\W*$")
@@ -170,6 +181,7 @@ def analyse_question(question: str) -> QuestionInfo:
         bindings=_bindings(folded, places),
         multi=_multi_count(folded),
         dates=_dates(folded),
+        located=_located(folded, tokens),
     )
 
 

@@ -68,6 +68,9 @@ _PLACE_AFTER_MARK = re.compile(
 )
 
 
+_ASKING = re.compile(r"哪|什么|几|多少|某|谁")
+
+
 def person_names(folded: str) -> list[str]:
     """Names of people in folded text, found by their position after a title or before 被/因/作为."""
     return [m.group(1) or m.group(2) for m in PERSON_RE.finditer(folded)]
@@ -86,6 +89,8 @@ def entities(text: str) -> tuple[Entity, ...]:
         if word in seen or word in _NOT_ENTITIES or len(word) < 2 or not re.fullmatch(f"[{_HAN}]+", word):
             return
         if all(c in PLACE_SUFFIX for c in word):  # 县市区: a list of kinds of place, not a place
+            return
+        if _ASKING.match(word):  # "在哪个区": what is asked for, not a place named
             return
         seen.add(word)
         found.append((pos, Entity(word, kind)))

@@ -39,7 +39,7 @@ _POST_RE = re.compile(
     r"书记|主任|局长|院长|委员|常委|巡视员|组长|县长|市长|区长|镇长|乡长|主席|部长|厅长|处长|科长|党员|人员|负责人|职务"
 )
 _PLACE_RE = re.compile(
-    r"(?![全该本各我每此])[\u4e00-\u9fff](?:省|市|区|县|镇|乡|村|街道|社区|路口|路|小区|景区|医院|超市|车站|场所|卫生院"
+    r"(?![全该本各我每此的个了些两])[\u4e00-\u9fff](?:省|市|区|县|镇|乡|村|街道|社区|路口|路|小区|景区|医院|超市|车站|场所|卫生院"
     r"|敬老院|企业|商超|市场|隔离点|点位|检测点|采样点|关卡|大门)"
 )
 _ORG_RE = re.compile(
@@ -60,6 +60,9 @@ _PATTERN_KINDS = {
     "reason": REASON_RE,
     "appointment": _APPOINT_RE,
 }
+# "一位老人", "一名干部": an article, not a count that could answer 多少人
+_INDEFINITE_RE = re.compile(r"(?<![\d零〇一二两三四五六七八九十百千万])一(?=[位名个])")
+_PERSON_TIMES_RE = re.compile(r"(?:\d+|[零〇一二两三四五六七八九十百千万]+)\s*[余多]?\s*人次")
 _DURATION_RE = re.compile(
     r"\d+\s*[余多]?\s*个?\s*(?:分钟|分|小时|天|日|周|月|年|秒|昼夜)|[一二两三四五六七八九十]+个?(?:小时|天|周|月|年)"
 )
@@ -221,10 +224,19 @@ def has_kind(kind: str, folded: str, info: QuestionInfo) -> bool:
             return bool(_DURATION_RE.search(folded))
         if info.counted and not any(t in folded for t in info.counted):
             return False  # a number, but not of what the question counts
-        nums = numbers_with_measures(folded)
+        counted_text = _INDEFINITE_RE.sub("", folded)
+        if "人次" not in info.folded:
+            counted_text = _PERSON_TIMES_RE.sub("", counted_text)  # visits are not people
+        nums = numbers_with_measures(counted_text)
         if info.measure:
             return any(_measure_ok(info.measure, m) for _, m in nums)
         return bool(nums)
+    if kind == "place" and info.located:
+        # the place must be in a sentence about what is located, not in the next one
+        return any(
+            _PLACE_RE.search(part) and any(t in part for t in info.located)
+            for part in re.split(r"(?<=[。！？!?；;])", folded)
+        )
     if kind == "person":
         return any(n not in info.names and not any(n in q for q in info.names) for n in person_names(folded))
     return bool(_PATTERN_KINDS[kind].search(folded))

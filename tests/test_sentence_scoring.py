@@ -7,7 +7,7 @@ import re
 
 from rag.answering import ExtractiveAnswerer, answer
 from rag.question import analyse_question
-from rag.sentence_scoring import attribution_after, rerank
+from rag.sentence_scoring import attribution_after, has_kind, rerank
 from rag.synonyms import synonyms
 from rag.types import Chunk, Document, Hit
 
@@ -97,3 +97,24 @@ def test_a_list_answer_runs_into_the_next_paragraph():
     for c in ans.citations:
         assert c.quote == doc.text[c.start : c.end]
     assert sorted(int(n) for n in re.findall(r"\[(\d+)\]", ans.text)) == [c.n for c in ans.citations]
+
+
+def test_an_article_or_visits_do_not_count_people():
+    info = analyse_question("第三轮核酸筛查一共检测了多少人？")
+    assert not has_kind("number", "一位老人在第三轮核酸检测采样点说道。", info)
+    assert not has_kind("number", "干部160余人次下沉社区,协助开展核酸检测。", info)
+    assert has_kind("number", "第三轮核酸筛查共检测1200人。", info)
+    assert has_kind("number", "干部160余人次参与检测。", analyse_question("一共检测了多少人次？"))
+
+
+def test_the_place_asked_for_is_in_the_sentence_about_the_thing_located():
+    info = analyse_question("两个专门隔离点分别在什么地方？")
+    assert info.located == ("隔离",)
+    assert not has_kind("place", "还设置了两个专门的隔离点。同时,在全县北大门、南大门设置了关卡。", info)
+    assert has_kind("place", "隔离点设在城关镇卫生院和中峰镇敬老院。", info)
+
+
+def test_a_question_word_is_not_a_place():
+    info = analyse_question("海东市纪委书记钟志军在哪个区的防疫一线坚守？")
+    assert all(not e.startswith("哪") for e in info.entities)
+    assert "海东" in info.entities
