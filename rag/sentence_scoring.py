@@ -248,9 +248,10 @@ def names_other_place(unit: Unit, info: QuestionInfo) -> bool:
     if any(st in unit.folded or st in unit.context for st in stems):
         return False
     # only places of the same level conflict: a 省 question may well be answered by a 市 sentence
-    levels = {p[-1] for p in info.places if p[-1] in PLACE_SUFFIX}
+    # a bare name ("青海", "天津") is a province or a city: a 县 inside it is no conflict
+    levels = {p[-1] for p in info.places if p[-1] in PLACE_SUFFIX} or {"省", "市"}
     return any(
-        e.kind == "place" and not any(st in e.text for st in stems) and (not levels or e.text[-1] in levels)
+        e.kind == "place" and not any(st in e.text for st in stems) and e.text[-1] in levels
         for e in entities(unit.folded)
     )
 

@@ -7,8 +7,9 @@ import re
 
 from rag.answering import ExtractiveAnswerer, answer
 from rag.question import analyse_question
-from rag.sentence_scoring import attribution_after, has_kind, rerank
+from rag.sentence_scoring import Unit, attribution_after, has_kind, names_other_place, rerank
 from rag.synonyms import synonyms
+from rag.text import fold
 from rag.types import Chunk, Document, Hit
 
 
@@ -118,3 +119,15 @@ def test_a_question_word_is_not_a_place():
     info = analyse_question("海东市纪委书记钟志军在哪个区的防疫一线坚守？")
     assert all(not e.startswith("哪") for e in info.entities)
     assert "海东" in info.entities
+
+
+def test_a_county_inside_a_bare_province_name_is_no_conflict():
+    def unit(text: str) -> Unit:
+        return Unit(0, 0, len(text), text, fold(text), "", 1, "d.txt")
+
+    info = analyse_question("青海的赵光歧受到了什么处理")
+    assert not names_other_place(unit("经贵南县委研究决定，免去赵光歧县第二人民医院院长职务。"), info)
+    assert names_other_place(unit("天津市卫生健康委员会二级巡视员王增田被给予留党察看处分。"), info)
+    # with the level known, a place of that level elsewhere conflicts
+    county = analyse_question("资源县的赵光歧受到了什么处理")
+    assert names_other_place(unit("贵南县免去赵光歧院长职务。"), county)
