@@ -32,12 +32,11 @@ from rag.citations import (
 )
 from rag.question import REQUIRED_KINDS, QuestionInfo, analyse_question, place_stem, split_question
 from rag.sentence_scoring import (
-    CONFLICT_FACTOR,
     REASON_RE,
     Scored,
     Unit,
+    demote_other_places,
     has_kind,
-    names_other_place,
     preceding_context,
     score_units,
     units_of,
@@ -252,12 +251,7 @@ class ExtractiveAnswerer:
             return []
         ranked = sorted(scored, key=lambda s: -s.score)
         if info.places:
-            # a unit about another place ("海东市…" for a question about 西宁) loses ground
-            top = [
-                replace(s, score=s.score * CONFLICT_FACTOR) if names_other_place(s.unit, info) else s
-                for s in ranked[:5]
-            ]
-            ranked = sorted(top, key=lambda s: -s.score) + ranked[5:]
+            ranked = sorted(demote_other_places(ranked[:5], info), key=lambda s: -s.score) + ranked[5:]
         best = ranked[0]
         if best.score < self.min_score or best.own < self.min_own:
             return []

@@ -37,12 +37,12 @@ from rag import metrics
 from rag.text import fold, is_traditional
 from rag.types import Answer, Hit
 
-SUBSETS = ("all", "simplified", "traditional", "asked_traditional", "paraphrase", "tune", "heldout", "fresh")
-ANSWER_SUBSETS = ("all", "tune", "heldout", "fresh")
+SPLITS = ("tune", "heldout", "fresh")
+SUBSETS = ("all", "simplified", "traditional", "asked_traditional", "paraphrase", *SPLITS)
+ANSWER_SUBSETS = ("all", *SPLITS)
 CUTOFFS = (1, 3, 5, 10)
 FAILURE_CUTOFF = 5  # a question "fails" retrieval when nothing relevant is in the top 5
 SCRIPTS = ("simplified", "traditional")
-SPLITS = ("tune", "heldout", "fresh")
 _MARKER_RE = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
 
 

@@ -131,10 +131,8 @@ def attribution_after(text: str, start: int, end: int) -> str:
     if opened < 0 or opened < max(text[para_start:start].rfind(q) for q in _CLOSING_QUOTES):
         return ""  # not inside a quotation
     rest = text[end:para_end]
-    close = max(rest.rfind(q) for q in _CLOSING_QUOTES)
-    if close < 0 and text[end - 1 : end] in _CLOSING_QUOTES:
-        close = -1  # the unit closes the quotation itself
-    elif close < 0:
+    close = max(rest.rfind(q) for q in _CLOSING_QUOTES)  # -1: the unit must close it itself
+    if close < 0 and text[end - 1 : end] not in _CLOSING_QUOTES:
         return ""
     tail = rest[close + 1 :].strip()
     if not tail or len(tail) > ATTRIBUTION_MAX or any(q in tail for q in _OPENING_QUOTES):
@@ -333,6 +331,15 @@ def score_units(
     return out
 
 
+def demote_other_places(scored: Sequence[Scored], info: QuestionInfo) -> list[Scored]:
+    """A unit about another place of the same level ("海东市…" for a question about 西宁) loses ground."""
+    if not info.places:
+        return list(scored)
+    return [
+        replace(s, score=s.score * CONFLICT_FACTOR) if names_other_place(s.unit, info) else s for s in scored
+    ]
+
+
 def rerank(question: str, hits: Sequence[Hit], documents: Mapping[str, Document] | None = None) -> list[Hit]:
     """Order passages by the score of their best sentence (ties keep retrieval order); new ranks
     1..n, `via` and `title` kept, `score` is the best sentence's score. With `documents`, a
@@ -342,12 +349,7 @@ def rerank(question: str, hits: Sequence[Hit], documents: Mapping[str, Document]
     info = analyse_question(question)
     units = units_of(hits, documents, pairs=False, speakers=True)
     scored = score_units(info, units, [hits[u.hit_index].rank for u in units])
-    if info.places:  # a passage about another place of the same level is not about this one
-        penalised = [names_other_place(s.unit, info) for s in scored]
-        scored = [
-            replace(s, score=s.score * CONFLICT_FACTOR) if p else s
-            for s, p in zip(scored, penalised, strict=True)
-        ]
+    scored = demote_other_places(scored, info)
     best = [0.0] * len(hits)
     for s in scored:
         best[s.unit.hit_index] = max(best[s.unit.hit_index], s.score)
