@@ -180,12 +180,13 @@ class Library:
 # ----- opening the index on start -----
 def recorded_corpus(index_dir: Path) -> list[Path]:
     """The corpus folders named in an index's manifest, even when the index itself cannot be loaded."""
+    from rag.store import MANIFEST, corpus_folders
+
     try:
-        entries = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8")).get("corpus", [])
+        entries = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8")).get("corpus", [])
     except (OSError, ValueError, AttributeError):
         return []
-    base = index_dir.resolve().parent
-    return [Path(p) if Path(p).is_absolute() else base / p for p in entries if isinstance(p, str)]
+    return corpus_folders(index_dir, [p for p in entries if isinstance(p, str)])
 
 
 def corpus_roots(corpus: Sequence[Path | str] | None, recorded: Sequence[Path], uploads: Path) -> list[Path]:

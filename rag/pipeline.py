@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import Settings, load_settings
-from rag.store import MANIFEST, IndexError, Snapshot, load_snapshot, save_snapshot
+from rag.store import MANIFEST, IndexError, Snapshot, corpus_folders, load_snapshot, save_snapshot
 from rag.types import Answer, Document, Hit
 
 
@@ -171,10 +171,7 @@ class Pipeline:
 
     def corpus_paths(self) -> list[Path]:
         """The folders/files the index mirrors, as recorded in its manifest."""
-        if self._snapshot is None:
-            return []
-        base = self.index_dir.resolve().parent
-        return [Path(p) if Path(p).is_absolute() else base / p for p in self._snapshot.corpus]
+        return corpus_folders(self.index_dir, self._snapshot.corpus) if self._snapshot else []
 
     def sync(
         self, corpus_paths: Sequence[Path | str], rebuild: bool = False, progress: bool = False

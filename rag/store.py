@@ -208,6 +208,12 @@ class Snapshot:
 
 
 # ----- persistence -----
+def corpus_folders(index_dir: Path, entries: Iterable[str]) -> list[Path]:
+    """The manifest's corpus entries as paths: relative ones are relative to the index's parent."""
+    base = Path(index_dir).resolve().parent
+    return [Path(p) if Path(p).is_absolute() else base / p for p in entries]
+
+
 def read_manifest(index_dir: Path) -> dict:
     path = Path(index_dir) / MANIFEST
     if not path.is_file():
