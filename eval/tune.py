@@ -55,7 +55,8 @@ STAGE_TWO = {"rerank_depth": (0, 10, 20, 40)}
 
 
 class CachingEmbedder:
-    """Wraps an embedder; remembers query vectors (passages pass straight through)."""
+    """Wraps an embedder; remembers query vectors (passages pass straight through), across the
+    separate pipelines that compare_chunking builds."""
 
     def __init__(self, inner) -> None:
         self.inner = inner
@@ -181,7 +182,7 @@ def tune(args: argparse.Namespace, settings: Settings, questions: list[Question]
         f"questions: {len(questions)} ({sum(q.answerable for q in tune_qs)} answerable in tune, "
         f"{sum(q.answerable for q in held_qs)} in heldout)"
     )
-    embedder = CachingEmbedder(load_embedder(settings))
+    embedder = load_embedder(settings)  # configure() clones share the pipeline's query-vector cache
     with tempfile.TemporaryDirectory() as tmp:
         base = load_or_build(Path(args.index), settings, embedder, Path(tmp))
         tuned = _tuned(base.settings)
