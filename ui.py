@@ -233,14 +233,8 @@ class ChatPage:
         return webview.document_html(doc, span, lang)
 
     # ----- documents tab -----
-    def table(self, lang: str) -> tuple[list[str], list[list]]:
-        return webview.documents_table(self.library.entries(), lang)
-
-    def choices(self) -> list[tuple[str, str]]:
-        return webview.document_choices(self.library.entries())
-
-    def count_line(self, lang: str) -> str:
-        return webview.documents_count(self.library.entries(), lang)
+    def docs_view(self, lang: str) -> webview.DocumentsView:
+        return webview.documents_view(self.library.entries(), lang)
 
     def upload(self, files: Sequence[str] | None, lang: str, progress=None) -> list[str]:
         """Save each file into the uploads folder under a name no other document has, and index it.
@@ -372,16 +366,16 @@ def build_app(
                     file_types=list(supported_suffixes()),
                     elem_id="upload",
                 )
-                docs_status = gr.Markdown(page.count_line(zh), elem_id="docs-status")
+                docs = page.docs_view(zh)
+                docs_status = gr.Markdown(docs.count, elem_id="docs-status")
                 with gr.Row(equal_height=True):
                     remove_pick = gr.Dropdown(
-                        page.choices(), label=t(zh, "remove_pick"), value=None, scale=4, elem_id="remove-pick"
+                        docs.choices, label=t(zh, "remove_pick"), value=None, scale=4, elem_id="remove-pick"
                     )
                     remove_btn = gr.Button(t(zh, "remove"), variant="stop", scale=1, elem_id="remove")
                     refresh_btn = gr.Button(t(zh, "refresh"), scale=1)
-                headers, rows = page.table(zh)
                 docs_table = gr.Dataframe(
-                    value=rows, headers=headers, interactive=False, wrap=True, elem_id="docs-table"
+                    value=docs.rows, headers=docs.headers, interactive=False, wrap=True, elem_id="docs-table"
                 )
             with gr.Tab(t(zh, "tab_retrieval"), id="retrieval-tab") as tab_retrieval:
                 with gr.Row(equal_height=True):
@@ -454,12 +448,12 @@ def build_app(
 
         # ----- documents events -----
         def docs_outputs(lang_value: str, message: str = ""):
-            headers, rows = page.table(lang_value)
-            status = (message + "\n\n" if message else "") + page.count_line(lang_value)
+            docs = page.docs_view(lang_value)
+            status = (message + "\n\n" if message else "") + docs.count
             return (
                 status,
-                gr.Dataframe(value=rows, headers=headers),
-                gr.Dropdown(choices=page.choices(), value=None),
+                gr.Dataframe(value=docs.rows, headers=docs.headers),
+                gr.Dropdown(choices=docs.choices, value=None),
             )
 
         def on_upload(files, lang_value, progress=gr.Progress()):  # noqa: B008 - how Gradio asks for a bar
@@ -504,7 +498,7 @@ def build_app(
 
         def relabel(lang_value: str, turns_value, answer, scores):
             L = webview.lang_of(lang_value)
-            headers, rows = page.table(L)
+            docs = page.docs_view(L)
             text, png = page.report(L)
             return [
                 gr.Markdown(webview.header_markdown(L)),
@@ -529,11 +523,11 @@ def build_app(
                 webview.document_html(None, None, L),
                 gr.Markdown(t(L, "docs_intro", uploads=page.uploads, removed=page.library.removed_dir)),
                 gr.File(label=t(L, "upload", suffixes=suffixes)),
-                gr.Markdown(page.count_line(L)),
+                gr.Markdown(docs.count),
                 gr.Dropdown(label=t(L, "remove_pick")),
                 gr.Button(t(L, "remove")),
                 gr.Button(t(L, "refresh")),
-                gr.Dataframe(value=rows, headers=headers),
+                gr.Dataframe(value=docs.rows, headers=docs.headers),
                 gr.Textbox(label=t(L, "query_label"), placeholder=t(L, "query_placeholder")),
                 gr.Slider(label=t(L, "k_label")),
                 gr.Button(t(L, "search")),

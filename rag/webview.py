@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from rag.library import Added, DuplicateContent, Entry, Removed, UnreadableFile, UnsupportedType, UploadError
 from rag.types import Answer, Citation, Document, Hit
@@ -440,6 +441,21 @@ def removal_message(removed: Removed, lang: str) -> str:
     if removed.moved_to is not None:
         return t(lang, "removed_upload", id=removed.doc_id, dest=removed.moved_to)
     return t(lang, "removed_corpus", id=removed.doc_id, path=removed.corpus_file or removed.doc_id)
+
+
+@dataclass(frozen=True)
+class DocumentsView:
+    """Everything the documents tab shows, from one listing of the index."""
+
+    headers: list[str]
+    rows: list[list]
+    choices: list[tuple[str, str]]
+    count: str
+
+
+def documents_view(entries: Sequence[Entry], lang: str) -> DocumentsView:
+    headers, rows = documents_table(entries, lang)
+    return DocumentsView(headers, rows, document_choices(entries), documents_count(entries, lang))
 
 
 def bullet_list(messages: Sequence[str]) -> str:
