@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.answering import ExtractiveAnswerer, answer  # noqa: E402
-from rag.evaluation import load_questions  # noqa: E402
+from rag.answer.extractive import ExtractiveAnswerer, answer  # noqa: E402
+from rag.evaluate.evaluation import load_questions  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
-from rag.sentence_scoring import retrieve_for  # noqa: E402
+from rag.retrieve.sentence_scoring import retrieve_for  # noqa: E402
 
 
 def _stats(samples: list[float]) -> str:

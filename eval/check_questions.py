@@ -60,15 +60,15 @@ class CheckResult:
 
 
 def load_fold() -> tuple[Callable[[str], str], str]:
-    """The project's fold (rag.text.fold) when it can be imported, else no folding (answers must
+    """The project's fold (rag.zh.text.fold) when it can be imported, else no folding (answers must
     then occur verbatim). Returns (fold, a name for the summary)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     try:
-        from rag.text import fold
+        from rag.zh.text import fold
     except ImportError:
-        return (lambda text: text), "plain substring (rag.text.fold not importable)"
-    return fold, "rag.text.fold"
+        return (lambda text: text), "plain substring (rag.zh.text.fold not importable)"
+    return fold, "rag.zh.text.fold"
 
 
 def to_simplified() -> Callable[[str], str]:

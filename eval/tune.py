@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # runnable as a plain script from any folder
 
 from rag.config import Settings, load_settings  # noqa: E402
-from rag.evaluation import Question, evaluate, load_questions  # noqa: E402
+from rag.evaluate.evaluation import Question, evaluate, load_questions  # noqa: E402
 
 WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0)
 RRF_KS = (10, 30, 60)
@@ -175,7 +175,7 @@ def search_settings(base, tune_qs: Sequence[Question], stage_two_top: int) -> li
 
 
 def tune(args: argparse.Namespace, settings: Settings, questions: list[Question]) -> None:
-    from rag.embedding import load_embedder
+    from rag.index.embedding import load_embedder
 
     tune_qs, held_qs = _split(questions, "tune"), _split(questions, "heldout")
     print(
@@ -233,8 +233,8 @@ def tune(args: argparse.Namespace, settings: Settings, questions: list[Question]
 
 
 def compare_chunking(settings: Settings, questions: list[Question]) -> None:
-    from rag.embedding import load_embedder
-    from rag.metrics import mean
+    from rag.evaluate.metrics import mean
+    from rag.index.embedding import load_embedder
     from rag.pipeline import Pipeline
 
     embedder = CachingEmbedder(load_embedder(settings))  # one model load for every build

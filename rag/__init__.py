@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rag.config import VERSION as __version__  # noqa: F401 (public)
 from rag.config import Settings, load_settings
 from rag.types import Answer, Chunk, Citation, Document, Hit
 
-__version__ = "0.1.0"
 __all__ = ["Answer", "Chunk", "Citation", "Document", "Hit", "Pipeline", "Settings", "load_settings"]
 
 if TYPE_CHECKING:

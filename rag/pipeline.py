@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import Settings, load_settings
-from rag.store import MANIFEST, IndexError, Snapshot, corpus_folders, load_snapshot, save_snapshot
+from rag.index.store import MANIFEST, IndexError, Snapshot, corpus_folders, load_snapshot, save_snapshot
 from rag.types import Answer, Document, Hit
 
 
@@ -123,13 +123,13 @@ class Pipeline:
         models = self._models
         with models.lock:
             if models.embedder is None:
-                from rag.embedding import load_embedder
+                from rag.index.embedding import load_embedder
 
                 models.embedder = load_embedder(self.settings)
             return models.embedder
 
     def embed_query(self, query: str) -> np.ndarray:
-        from rag.text import fold
+        from rag.zh.text import fold
 
         # both sides are embedded folded: Traditional queries meet Simplified passages, and the
         # model never sees conversion artefacts such as 監(jiān)
@@ -177,7 +177,7 @@ class Pipeline:
         self, corpus_paths: Sequence[Path | str], rebuild: bool = False, progress: bool = False
     ) -> UpdateReport:
         """Make the index mirror `corpus_paths`: embed new and changed documents, drop removed ones."""
-        from rag.ingest import iter_documents
+        from rag.ingest.documents import iter_documents
 
         docs = list(iter_documents([Path(p) for p in corpus_paths]))  # ids are unique: ingest checks
         return self._apply(
@@ -190,7 +190,7 @@ class Pipeline:
 
     def add_files(self, paths: Sequence[Path | str], progress: bool = False) -> UpdateReport:
         """Index these files (new or changed) without touching other documents."""
-        from rag.ingest import iter_documents
+        from rag.ingest.documents import iter_documents
 
         return self._apply(
             list(iter_documents([Path(p) for p in paths])), remove_missing=False, progress=progress
@@ -214,8 +214,8 @@ class Pipeline:
         progress: bool = False,
         corpus: Sequence[str] | None = None,
     ) -> UpdateReport:
-        from rag.chunking import chunk_document
-        from rag.text import fold
+        from rag.index.chunking import chunk_document
+        from rag.zh.text import fold
 
         with self._update_lock:
             current = self._snapshot
@@ -288,7 +288,7 @@ class Pipeline:
 
     # ----- queries -----
     def retriever(self):
-        from rag.retrieval import Retriever
+        from rag.retrieve.retrieval import Retriever
 
         return Retriever(self.snapshot, self.settings, self.embed_query)
 
@@ -301,7 +301,7 @@ class Pipeline:
         depth = self.settings.rerank_depth
         if mode != "hybrid" or depth <= 0:
             return self.retriever().search(query, k=k, mode=mode, doc_ids=doc_ids)
-        from rag.sentence_scoring import rerank
+        from rag.retrieve.sentence_scoring import rerank
 
         fused = self.retriever().search(query, k=max(k, depth), mode=mode, doc_ids=doc_ids)
         reranked = rerank(query, fused, self.snapshot.documents)
@@ -343,8 +343,8 @@ class Pipeline:
         answerer=None,
     ) -> Iterator[str | Answer]:
         """Yields text deltas, then the final Answer (with verified citations)."""
-        from rag.rewrite import rewrite_followup
-        from rag.sentence_scoring import retrieve_for
+        from rag.query.rewrite import rewrite_followup
+        from rag.retrieve.sentence_scoring import retrieve_for
 
         question = question.strip()
         if not question:
@@ -362,14 +362,14 @@ class Pipeline:
                 yield item
 
     def answerer(self, name: str | None = None):
-        from rag.answering import ExtractiveAnswerer
+        from rag.answer.extractive import ExtractiveAnswerer
 
         name = name or self.settings.answerer
         extractive = ExtractiveAnswerer()
         if name == "extractive":
             return extractive
         if name == "llm":
-            from rag.llm import OpenAICompatibleAnswerer
+            from rag.answer.llm import OpenAICompatibleAnswerer
 
             if not self.settings.llm_base_url or not self.settings.llm_model:
                 raise ValueError(

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from rag.answering import NOT_FOUND_PREFIX, ExtractiveAnswerer, answer
-from rag.question import analyse_question, split_question
-from rag.sentence_scoring import rerank, retrieve_for
+from rag.answer.extractive import NOT_FOUND_PREFIX, ExtractiveAnswerer, answer
+from rag.query.question import analyse_question, split_question
+from rag.retrieve.sentence_scoring import rerank, retrieve_for
 from rag.types import Answer, Chunk, Document, Hit
 
 ANJU = """安居区纪委监委：疫情防控不放松

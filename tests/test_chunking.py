@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunking import chunk_document, chunk_id, content_prefix, sentence_units
-from rag.ingest import iter_documents
-from rag.text import split_sentences
+from rag.index.chunking import chunk_document, chunk_id, content_prefix, sentence_units
+from rag.ingest.documents import iter_documents
 from rag.types import Document
+from rag.zh.text import split_sentences
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

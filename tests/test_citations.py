@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.citations import (
+from rag.answer.citations import (
     best_supporting_span,
     cn_to_int,
     cover,

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import e5convert
-from rag.e5convert import (
+from rag.index import e5convert
+from rag.index.e5convert import (
     MAX_SEQ_LENGTH,
     PROMPTS,
     E5File,
@@ -235,7 +235,7 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def st_embedder(converted: Path):
-    from rag.embedding import SentenceTransformerEmbedder
+    from rag.index.embedding import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(str(converted), name="e5-test")
 
@@ -337,7 +337,7 @@ def refuse(self, *args, **kwargs):
     raise OSError("network disabled in this test")
 socket.socket.connect = refuse
 from rag.config import Settings
-from rag.embedding import load_embedder
+from rag.index.embedding import load_embedder
 assert "transformers" not in sys.modules
 emb = load_embedder(Settings(model_cache={str(cache)!r}))
 import huggingface_hub.constants as hc

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.embedding import EmbeddingModelError, HashEmbedder, SentenceTransformerEmbedder, load_embedder
+from rag.index.embedding import EmbeddingModelError, HashEmbedder, SentenceTransformerEmbedder, load_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["纪委监委强化监督检查", "紀委監委強化監督檢查", "今天天气很好", ""]
@@ -32,7 +32,7 @@ def test_hash_embedder_is_deterministic_across_processes() -> None:
     v = HashEmbedder().embed(TEXTS[:2], kind="query")
     np.testing.assert_array_equal(v, HashEmbedder().embed(TEXTS[:2], kind="passage"))
     code = (
-        "import json; from rag.embedding import HashEmbedder; "
+        "import json; from rag.index.embedding import HashEmbedder; "
         "print(json.dumps(HashEmbedder().embed(['纪委监委强化监督检查'])[0].tolist()))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -61,7 +61,7 @@ def test_missing_model_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_import_is_light() -> None:
     heavy = "{'torch', 'sentence_transformers', 'transformers'}"
-    code = f"import sys, rag.embedding; print(sorted({heavy} & set(sys.modules)))"
+    code = f"import sys, rag.index.embedding; print(sorted({heavy} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

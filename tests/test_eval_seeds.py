@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.eval_report import failures, format_table, write_report
-from rag.evaluation import EvalResult, evaluate, load_questions
+from rag.evaluate.evaluation import EvalResult, evaluate, load_questions
+from rag.evaluate.report import failures, format_table, write_report
 
 pytestmark = pytest.mark.model
 

@@ -1,4 +1,4 @@
-"""rag.evaluation with a fake pipeline: question loading, relevance, metrics, report files."""
+"""rag.evaluate.evaluation with a fake pipeline: question loading, relevance, metrics, report files."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import math
 import pytest
 
 from rag.config import Settings
-from rag.eval_report import failures, format_table, write_report
-from rag.evaluation import QuestionFileError, eval_command, evaluate, is_relevant, load_questions
+from rag.evaluate.evaluation import QuestionFileError, eval_command, evaluate, is_relevant, load_questions
+from rag.evaluate.report import failures, format_table, write_report
 from rag.types import Answer, Chunk, Citation, Document, Hit
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.fusion import reciprocal_rank_fusion, weighted_score_fusion
+from rag.retrieve.fusion import reciprocal_rank_fusion, weighted_score_fusion
 
 
 def test_rrf_hand_computed():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest import (
+from rag.ingest.documents import (
     SUPPORTED_SUFFIXES,
     IngestError,
     clean_page,
@@ -16,7 +16,7 @@ from rag.ingest import (
     iter_documents,
     load_document,
 )
-from rag.text import fold
+from rag.zh.text import fold
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

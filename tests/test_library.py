@@ -1,4 +1,4 @@
-"""rag.library: saving uploads, refusing bad ones, moving removed uploads aside, opening the index."""
+"""rag.web.library: saving uploads, refusing bad ones, moving removed uploads aside, opening the index."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.library import (
+from rag.web.library import (
     DEFAULT_CORPUS,
     REMOVED,
     DuplicateContent,

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rag.answering import NOT_FOUND_PREFIX, ExtractiveAnswerer
-from rag.llm import OpenAICompatibleAnswerer, verify_answer
+from rag.answer.extractive import NOT_FOUND_PREFIX, ExtractiveAnswerer
+from rag.answer.llm import OpenAICompatibleAnswerer, verify_answer
 from rag.types import Answer, Chunk, Document, Hit
 
 P1 = "截至目前，安居区处理疫情防控违纪问题48起，问责党员干部89人。"

@@ -1,4 +1,4 @@
-"""rag.metrics on hand-computed examples, and against ranx on a hand-made and a random case."""
+"""rag.evaluate.metrics on hand-computed examples, and against ranx on a hand-made and a random case."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from rag.metrics import (
+from rag.evaluate.metrics import (
     abstention_accuracy,
     answer_correct,
     citation_precision,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.rewrite import entities, rewrite_followup
+from rag.query.rewrite import entities, rewrite_followup
 
 LIU = [("刘仁甫因为什么受到处理？", "中兴镇五香庙村党员刘仁甫因擅离职守受到谈话诫勉。[1]")]
 ZIYUAN = [("资源县纪委监委成立了几个专项监督检查组？", "成立了7個專項監督檢查組和1個暗訪組。[1]")]

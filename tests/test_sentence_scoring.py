@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from rag.answering import ExtractiveAnswerer, answer
-from rag.question import analyse_question
-from rag.sentence_scoring import Unit, attribution_after, has_kind, names_other_place, rerank
-from rag.synonyms import synonyms
-from rag.text import fold
+from rag.answer.extractive import ExtractiveAnswerer, answer
+from rag.query.question import analyse_question
+from rag.retrieve.sentence_scoring import Unit, attribution_after, has_kind, names_other_place, rerank
 from rag.types import Chunk, Document, Hit
+from rag.zh.synonyms import synonyms
+from rag.zh.text import fold
 
 
 def hits_of(doc: Document, pieces: list[str]) -> list[Hit]:

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from rag.config import Settings
+from rag.index.store import IndexError as RagIndexError
+from rag.index.store import Snapshot, load_snapshot, save_snapshot
 from rag.pipeline import Pipeline
-from rag.store import IndexError as RagIndexError
-from rag.store import Snapshot, load_snapshot, save_snapshot
 from rag.types import Chunk, Document
 
 from .conftest import ROOT, CountingEmbedder
@@ -153,7 +153,7 @@ KILL_SCRIPT = textwrap.dedent(
     import os, signal, sys
     sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
     from conftest import CountingEmbedder
-    import rag.store as store
+    import rag.index.store as store
     from rag.config import Settings
     from rag.pipeline import Pipeline
 
@@ -210,7 +210,7 @@ def test_index_of_traditional_query_finds_traditional_doc(tmp_path, small_corpus
 
 
 def test_unused_path_is_clear_error(tmp_path, fake_embedder):
-    from rag.ingest import IngestError
+    from rag.ingest.documents import IngestError
 
     with pytest.raises(IngestError):
         Pipeline.build([tmp_path / "missing"], tmp_path / "index", _settings(), embedder=fake_embedder)
@@ -247,7 +247,7 @@ def test_configured_pipelines_share_one_model_load(tmp_path, small_corpus, monke
         loads.append(settings.embedder)
         return CountingEmbedder()
 
-    monkeypatch.setattr("rag.embedding.load_embedder", fake_load)
+    monkeypatch.setattr("rag.index.embedding.load_embedder", fake_load)
     base = Pipeline.load(tmp_path / "index", _settings())
     clones = [base.configure(weight_bm25=w) for w in (0.5, 1.0, 2.0)]
     for p in clones:  # the model is first needed by a clone, not by the base pipeline

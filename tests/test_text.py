@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.text import (
+from rag.zh.text import (
     char_bigrams,
     fold,
     fold_with_map,
@@ -205,7 +205,7 @@ def test_tokenize_search_mode_emits_parts_of_long_words():
 
 
 def test_jieba_is_quiet():
-    code = "from rag.text import tokenize; print(tokenize('疫情防控'))"
+    code = "from rag.zh.text import tokenize; print(tokenize('疫情防控'))"
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert res.stderr == ""
     assert "疫情" in res.stdout

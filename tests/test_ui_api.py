@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import shutil
 import socket
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # ui.py lives at the repo root
 
-import ui  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.embedding import HashEmbedder  # noqa: E402
-from rag.library import prepare_pipeline  # noqa: E402
+from rag.index.embedding import HashEmbedder  # noqa: E402
+from rag.web import app as ui  # noqa: E402
+from rag.web.library import prepare_pipeline  # noqa: E402
 
 pytest.importorskip("gradio_client")
 
@@ -229,7 +227,7 @@ def test_remove_moves_uploads_aside_and_explains_corpus_documents(page, tmp_path
 
 
 def test_chat_streams_deltas_keeps_history_and_shows_sources(page, monkeypatch):
-    from rag.answering import ExtractiveAnswerer
+    from rag.answer.extractive import ExtractiveAnswerer
     from rag.pipeline import Pipeline
 
     class Streaming:

@@ -8,18 +8,16 @@ from __future__ import annotations
 import re
 import shutil
 import socket
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # ui.py lives at the repo root
 
-import ui  # noqa: E402
 from rag.config import Settings  # noqa: E402
-from rag.embedding import HashEmbedder  # noqa: E402
-from rag.library import prepare_pipeline  # noqa: E402
+from rag.index.embedding import HashEmbedder  # noqa: E402
+from rag.web import app as ui  # noqa: E402
+from rag.web.library import prepare_pipeline  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

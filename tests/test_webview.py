@@ -1,4 +1,4 @@
-"""rag.webview on hand-made inputs: every piece of document text is escaped, marks land on the cited span."""
+"""rag.web.views on hand-made inputs: all document text is escaped, marks land on the cited span."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from rag import webview
 from rag.types import Answer, Chunk, Citation, Document, Hit
+from rag.web import views as webview
 
 EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 TEXT = f"标题{EVIL}\n\n经查，王增田擅离职守。区纪委给予王增田党内警告处分。其他内容 & 更多。"
@@ -165,9 +165,9 @@ def test_lang_of(value, lang):
     assert webview.lang_of(value) == lang
 
 
-# ----- the documents tab's text (from rag.library's results) -----
+# ----- the documents tab's text (from rag.web.library's results) -----
 def _entries():
-    from rag.library import Entry
+    from rag.web.library import Entry
 
     return [
         Entry("a.txt", "标题<b>", "来源", "2020-02-22", 3, False),
@@ -191,7 +191,7 @@ def test_documents_table_choices_and_count():
 def test_upload_and_removal_messages():
     from pathlib import Path
 
-    from rag.library import Added, DuplicateContent, Removed, UnreadableFile, UnsupportedType
+    from rag.web.library import Added, DuplicateContent, Removed, UnreadableFile, UnsupportedType
 
     assert webview.upload_messages(Added("a.txt", "a.txt", 2), "zh") == ["已加入索引：a.txt（2 个段落）"]
     renamed = webview.upload_messages(Added("a.txt", "a-2.txt", 1), "en")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.config import Settings
-from rag.fusion import reciprocal_rank_fusion
-from rag.store import Snapshot
+from rag.index.store import Snapshot
+from rag.retrieve.fusion import reciprocal_rank_fusion
 from rag.types import Hit
 
 MODES = ("hybrid", "dense", "bm25", "bigram")

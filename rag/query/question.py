@@ -10,8 +10,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.rewrite import PLACE_SUFFIX, entities, rewrite_followup
-from rag.text import fold, tokenize
+from rag.query.rewrite import PLACE_SUFFIX, entities, rewrite_followup
+from rag.zh.text import fold, tokenize
 
 # --- what the question asks for ---------------------------------------------------------------
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import __version__
-from rag.lexical import LexicalIndex
+from rag.config import VERSION
+from rag.index.lexical import LexicalIndex
 from rag.types import Chunk, Document
 
 FORMAT_VERSION = 1
@@ -37,7 +37,7 @@ class IndexError(RuntimeError):  # noqa: A001 - deliberately the store's own err
 
 
 def lexical_views() -> dict[str, Callable[[str], list[str]]]:
-    from rag.text import char_bigrams, tokenize
+    from rag.zh.text import char_bigrams, tokenize
 
     return {"bm25": tokenize, "bigram": char_bigrams}
 
@@ -191,7 +191,7 @@ class Snapshot:
         return {
             "format_version": FORMAT_VERSION,
             "generation": generation,
-            "package_version": __version__,
+            "package_version": VERSION,
             "created": self.created,
             "updated": _now(),
             "embedder": {"name": self.embedder_name, "dim": self.dim},
@@ -225,7 +225,7 @@ def read_manifest(index_dir: Path) -> dict:
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
         raise IndexError(
-            f"index at {index_dir} has format version {version}, this rag {__version__} reads version "
+            f"index at {index_dir} has format version {version}, this rag {VERSION} reads version "
             f"{FORMAT_VERSION}; rebuild it with: rag index --rebuild"
         )
     return manifest

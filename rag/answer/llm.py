@@ -17,8 +17,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from rag.answering import NOT_FOUND_PREFIX, Answerer
-from rag.citations import (
+from rag.answer.citations import (
     best_supporting_span,
     display_text,
     make_citation,
@@ -27,6 +26,7 @@ from rag.citations import (
     support_score,
     verify_claim,
 )
+from rag.answer.extractive import NOT_FOUND_PREFIX, Answerer
 from rag.types import Answer, Citation, Document, Hit
 
 SYSTEM_PROMPT = (

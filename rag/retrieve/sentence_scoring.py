@@ -18,12 +18,19 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from rag.citations import numbers_with_measures, sentence_spans_in_chunk
-from rag.question import MEASURES, REQUIRED_KINDS, QuestionInfo, analyse_question, place_stem, split_question
-from rag.rewrite import PLACE_SUFFIX, entities, person_names
-from rag.synonyms import synonyms
-from rag.text import fold
+from rag.answer.citations import numbers_with_measures, sentence_spans_in_chunk
+from rag.query.question import (
+    MEASURES,
+    REQUIRED_KINDS,
+    QuestionInfo,
+    analyse_question,
+    place_stem,
+    split_question,
+)
+from rag.query.rewrite import PLACE_SUFFIX, entities, person_names
 from rag.types import Document, Hit
+from rag.zh.synonyms import synonyms
+from rag.zh.text import fold
 
 # --- what kind of answer a sentence holds ---------------------------------------------------------
 

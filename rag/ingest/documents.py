@@ -3,7 +3,7 @@
 Web pages saved as text carry site navigation, page furniture and share / related-article footers.
 Cleaning removes whole lines only (never edits inside a line), so `Document.text` is made of the
 file's own lines and every offset shown to people points at original characters. Lines are
-classified on their folded form (rag.text.fold), so one rule covers Simplified and Traditional.
+classified on their folded form (rag.zh.text.fold), so one rule covers Simplified and Traditional.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.text import fold, fold_with_map, original_span
 from rag.types import Document
+from rag.zh.text import fold, fold_with_map, original_span
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md")
 

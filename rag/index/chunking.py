@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from rag.text import fold_with_map, split_sentences
+from rag.zh.text import fold_with_map, split_sentences
 from rag.types import Chunk, Document
 
 _SOFT_BREAKS = "，、：；,:;"

@@ -1,6 +1,6 @@
 """Pure HTML and text building for the chat page: the page's strings, answers with clickable citations,
 the sources panel, the document view with the cited span highlighted, the retrieval-test lists, and the
-documents tab's table and messages about uploads and removals (from rag.library's results).
+documents tab's table and messages about uploads and removals (from rag.web.library's results).
 
 Every piece of document text goes through html.escape: a document containing HTML or <script> shows
 as text, never as markup. Offsets are into Document.text, as everywhere else. No gradio here.
@@ -13,8 +13,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rag.library import Added, DuplicateContent, Entry, Removed, UnreadableFile, UnsupportedType, UploadError
 from rag.types import Answer, Citation, Document, Hit
+from rag.web.library import (
+    Added,
+    DuplicateContent,
+    Entry,
+    Removed,
+    UnreadableFile,
+    UnsupportedType,
+    UploadError,
+)
 
 LANGS = ("zh", "en")
 

@@ -7,7 +7,7 @@ window) whose total number we never enumerate, so "recall" here is the success/h
 a question is found@k when at least one relevant passage is in the top k. Each function says
 which ranx metric it equals; tests/test_metrics.py checks them against ranx.
 
-Answer metrics compare folded text (rag.text.fold: NFKC, conversion artefacts removed,
+Answer metrics compare folded text (rag.zh.text.fold: NFKC, conversion artefacts removed,
 Traditional -> Simplified), so an answer written in either script matches either gold form.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from rag.text import fold
+from rag.zh.text import fold
 
 
 def _clean(ranks: Iterable[int]) -> list[int]:

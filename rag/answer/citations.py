@@ -2,7 +2,7 @@
 supports the sentence that cites it.
 
 Offsets are always in the ORIGINAL document text (`Citation.quote == doc.text[start:end]`);
-matching is on folded text (rag.text.fold), so a Simplified sentence can be checked against a
+matching is on folded text (rag.zh.text.fold), so a Simplified sentence can be checked against a
 Traditional passage.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from rag.text import fold, fold_with_map, split_sentences
 from rag.types import Chunk, Citation, Document, Hit
+from rag.zh.text import fold, fold_with_map, split_sentences
 
 MARKER_RE = re.compile(r"\s*\[(\d{1,3})\]")
 # "[1][2]" and "[1, 2]" / "[1，2]" (a common LLM habit) are both accepted on input
@@ -199,7 +199,7 @@ def renumber(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citat
 def sentence_spans_in_chunk(chunk: Chunk) -> list[tuple[int, int]]:
     """The chunk's sentences as (start, end) offsets into the document text (non-empty, trimmed).
 
-    Pieces that rag.text.split_sentences cuts at ；/; are joined again when they share a line: a
+    Pieces that rag.zh.text.split_sentences cuts at ；/; are joined again when they share a line: a
     sentence listing "…；…；…" is one answer, and a quote of one piece would leave out the rest.
     So are pieces cut at a "?" that stands for a character lost in conversion (日?qǐng)?bào)告)."""
     spans: list[list[int]] = []

@@ -1,4 +1,4 @@
-"""The evaluation report: an EvalResult (from rag.evaluation.evaluate) out as a console table,
+"""The evaluation report: an EvalResult (from rag.evaluate.evaluation.evaluate) out as a console table,
 report.md, results.json and recall.png. Formatting only: every number is computed by evaluate."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.evaluation import FAILURE_CUTOFF, SUBSETS, EvalResult, Question, Retrieval
+from rag.evaluate.evaluation import FAILURE_CUTOFF, SUBSETS, EvalResult, Question, Retrieval
 
 
 def _fmt(value: float | None, name: str = "") -> str:

@@ -165,7 +165,7 @@ def load_embedder(settings: Settings) -> Embedder:
     """
     name = settings.embedder
     if name == DEFAULT_EMBEDDER:
-        from rag.e5convert import ensure_default_model
+        from rag.index.e5convert import ensure_default_model
 
         _go_offline()
         folder = ensure_default_model(settings.resolved_model_cache())

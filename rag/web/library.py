@@ -86,7 +86,7 @@ class Entry:
 
 # ----- file helpers -----
 def supported_suffixes() -> tuple[str, ...]:
-    from rag.ingest import SUPPORTED_SUFFIXES
+    from rag.ingest.documents import SUPPORTED_SUFFIXES
 
     return tuple(SUPPORTED_SUFFIXES)
 
@@ -140,7 +140,7 @@ class Library:
     def add(self, path: Path | str) -> Added:
         """Save the file into the uploads folder under a name no indexed document has, and index it.
         Raises UnsupportedType, UnreadableFile or DuplicateContent (identical bytes already indexed)."""
-        from rag.ingest import load_document
+        from rag.ingest.documents import load_document
 
         src = Path(path)
         with self._lock:
@@ -180,7 +180,7 @@ class Library:
 # ----- opening the index on start -----
 def recorded_corpus(index_dir: Path) -> list[Path]:
     """The corpus folders named in an index's manifest, even when the index itself cannot be loaded."""
-    from rag.store import MANIFEST, corpus_folders
+    from rag.index.store import MANIFEST, corpus_folders
 
     try:
         entries = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8")).get("corpus", [])
@@ -215,8 +215,8 @@ def prepare_pipeline(
     """Open the index and bring it up to date with the corpus folders plus the uploads folder (what
     Pipeline.build does), printing progress. An index this version cannot use (other embedder, format or
     text normalisation) is rebuilt. The embedding model is loaded now, not on the first question."""
+    from rag.index.store import IndexError as RagIndexError
     from rag.pipeline import Pipeline
-    from rag.store import IndexError as RagIndexError
 
     index_dir = Path(index_dir)
     rebuild = False

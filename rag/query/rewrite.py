@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.text import fold
+from rag.zh.lexicon import lexicon, lexicon_cached
+from rag.zh.text import fold
 
 _HAN = "\u4e00-\u9fff"
 # Pronouns and demonstratives that point back at something said before. "该" only before a
@@ -22,8 +23,6 @@ PRONOUN_RE = re.compile(
 PLACE_SUFFIX = "省市区县州镇乡村"
 _CONTINUATION = re.compile(r"^(?:那么|那|还有|另外|此外|然后|同时|再问一下|再问)[，,、]?")
 _MARKERS = re.compile(r"\[\d+\]")
-# words jieba likes to tag as names or places that are neither
-_NOT_ENTITIES = frozenset({"纪检监察", "纪律作风", "东西", "纪检", "驻省", "驻市"})
 
 
 @dataclass(frozen=True)
@@ -76,17 +75,19 @@ def person_names(folded: str) -> list[str]:
     return [m.group(1) or m.group(2) for m in PERSON_RE.finditer(folded)]
 
 
+@lexicon_cached
 @lru_cache(maxsize=1024)
 def entities(text: str) -> tuple[Entity, ...]:
     """People, places and organisations named in `text` (folded), in order of appearance.
     From jieba's part-of-speech tags (nr, ns, nt), place suffixes (资源 + 县 -> 资源县), names after
     titles (主任邓修明), and organisations named after a place (安居区纪委监委)."""
     folded = _MARKERS.sub("", fold(text))
+    not_entities = frozenset(lexicon().words("jieba.not_entities"))
     found: list[tuple[int, Entity]] = []
     seen: set[str] = set()
 
     def add(pos: int, word: str, kind: str) -> None:
-        if word in seen or word in _NOT_ENTITIES or len(word) < 2 or not re.fullmatch(f"[{_HAN}]+", word):
+        if word in seen or word in not_entities or len(word) < 2 or not re.fullmatch(f"[{_HAN}]+", word):
             return
         if all(c in PLACE_SUFFIX for c in word):  # 县市区: a list of kinds of place, not a place
             return
@@ -144,11 +145,10 @@ def lacks_subject(question: str) -> bool:
 
 def _antecedents(history: Sequence[tuple[str, str]]) -> list[Entity]:
     """Entities of the most recent turn that has any: its question first, then its answer."""
-    from rag.answering import NOT_FOUND_PREFIX  # late: answering imports this module (via rag.question)
-
+    not_found = lexicon().text("answers.not_found_prefix")
     for user, assistant in reversed(history):
         ents = list(entities(user))
-        if assistant and not assistant.startswith(NOT_FOUND_PREFIX):
+        if assistant and not assistant.startswith(not_found):
             ents += [e for e in entities(assistant) if e.text not in {x.text for x in ents}]
         if ents:
             return ents

@@ -2,8 +2,8 @@
 
 The default, `ExtractiveAnswerer`, writes no words of its own. It scores every sentence of the
 passages, and every pair of adjacent sentences of a paragraph, against the question
-(rag.sentence_scoring), quotes the best one and cites it; a question asking two things
-("…和…分别…", "…？…？") is split and each part answered (rag.question). When nothing answers, it
+(rag.retrieve.sentence_scoring), quotes the best one and cites it; a question asking two things
+("…和…分别…", "…？…？") is split and each part answered (rag.query.question). When nothing answers, it
 says so ("资料中没有找到…") and offers the nearest passages instead of guessing: a unit can only
 answer when it holds the kind of answer asked for and comes from a document that names the
 question's people and places.
@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from rag.citations import (
+from rag.answer.citations import (
     Piece,
     cover,
     display_text,
@@ -30,8 +30,8 @@ from rag.citations import (
     span_text,
     whole_sentence,
 )
-from rag.question import REQUIRED_KINDS, QuestionInfo, analyse_question, place_stem, split_question
-from rag.sentence_scoring import (
+from rag.query.question import REQUIRED_KINDS, QuestionInfo, analyse_question, place_stem, split_question
+from rag.retrieve.sentence_scoring import (
     REASON_RE,
     Scored,
     Unit,
@@ -41,10 +41,11 @@ from rag.sentence_scoring import (
     score_units,
     units_of,
 )
-from rag.text import fold
 from rag.types import Answer, Citation, Document, Hit
+from rag.zh.lexicon import lexicon
+from rag.zh.text import fold
 
-NOT_FOUND_PREFIX = "资料中没有找到"
+NOT_FOUND_PREFIX = lexicon().text("answers.not_found_prefix")
 
 
 class Answerer(Protocol):

@@ -1,5 +1,5 @@
 """The evaluation harness: gold questions in, retrieval and answer metrics out as an EvalResult;
-rag.eval_report turns that into the table, report.md, results.json and recall.png.
+rag.evaluate.report turns that into the table, report.md, results.json and recall.png.
 
 Relevance is decided on text, not on chunk ids (which change with the chunker): a hit is relevant
 to a question when it comes from one of the question's documents and its folded text contains one
@@ -15,7 +15,7 @@ Unanswerable questions (no doc_ids) are left out of the retrieval metrics and gr
 abstention only.
 
 Subsets: "simplified"/"traditional" say in which script the *answer document* is written, decided
-by `rag.text.is_traditional` on the document's text (from `pipeline.documents()` when the pipeline
+by `rag.zh.text.is_traditional` on the document's text (from `pipeline.documents()` when the pipeline
 has it, else from the document's chunks seen in the results; a question whose documents use both
 scripts is in both); "asked_traditional" is the question's own script;
 "paraphrase", "tune", "heldout" and "fresh" come from the question file.
@@ -33,9 +33,9 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from rag import metrics
-from rag.text import fold, is_traditional
+from rag.evaluate import metrics
 from rag.types import Answer, Hit
+from rag.zh.text import fold, is_traditional
 
 SPLITS = ("tune", "heldout", "fresh")
 SUBSETS = ("all", "simplified", "traditional", "asked_traditional", "paraphrase", *SPLITS)
@@ -412,7 +412,7 @@ def eval_command(
     settings: Any = None,
 ) -> EvalResult:
     """`rag eval`: load the index once, evaluate, print the table, write the report."""
-    from rag.eval_report import format_table, write_report  # imports this module: not at the top
+    from rag.evaluate.report import format_table, write_report  # imports this module: not at the top
     from rag.pipeline import Pipeline
 
     questions = load_questions(questions_file)

@@ -1,0 +1,1 @@
+"""Answer: Query + [Hit] -> Answer with verified citations (extractive reader, LLM answerer)."""

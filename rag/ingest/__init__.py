@@ -1,0 +1,1 @@
+"""Ingest: a file on disk -> Document (decoding, title, source, date, cleaning)."""

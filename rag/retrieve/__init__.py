@@ -1,0 +1,1 @@
+"""Retrieve: Query -> [Hit]: dense and lexical search, rank fusion, sentence-level rerank."""

@@ -1,0 +1,1 @@
+"""The Chinese language: normalisation, folding, sentences, numbers, words; its tables in data/*.toml."""
