@@ -1,4 +1,4 @@
-"""The chat page on the seeds: `python ui.py [--index index] [--corpus seeds] [--port 7860]` (= `rag serve`)."""
+"""The chat page: `python ui.py [--index index] [--corpus seeds] [--port 7860]`, as `rag serve`."""
 
 import sys
 
