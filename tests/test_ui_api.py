@@ -14,6 +14,7 @@ from rag.config import Settings  # noqa: E402
 from rag.index.embedding import HashEmbedder  # noqa: E402
 from rag.web import app as ui  # noqa: E402
 from rag.web.library import prepare_pipeline  # noqa: E402
+from rag.web.page import ChatPage  # noqa: E402
 
 pytest.importorskip("gradio_client")
 
@@ -152,7 +153,7 @@ def page(tmp_path):
         HashEmbedder(),
         progress=False,
     )
-    return ui.ChatPage(pipeline, tmp_path / "uploads", tmp_path / "reports")
+    return ChatPage(pipeline, tmp_path / "uploads", tmp_path / "reports")
 
 
 def _file(folder: Path, name: str, text: str) -> Path:
@@ -297,13 +298,13 @@ def test_queries_use_the_previous_index_while_an_upload_is_indexed(page, tmp_pat
 def test_llm_answerer_is_offered_only_when_configured():
     from types import SimpleNamespace
 
-    off = ui.ChatPage(SimpleNamespace(settings=Settings(answerer="llm")), "unused")
+    off = ChatPage(SimpleNamespace(settings=Settings(answerer="llm")), "unused")
     assert not off.llm_available() and off.default_answerer() == "extractive"
     assert "llm_base_url" in off.llm_note("en")
     with pytest.raises(ValueError, match="llm_base_url"):
         off.answerer(None, "llm")
 
-    on = ui.ChatPage(
+    on = ChatPage(
         SimpleNamespace(
             settings=Settings(answerer="llm", llm_base_url="http://127.0.0.1:9/v1", llm_model="m")
         ),
