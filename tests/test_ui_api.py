@@ -42,7 +42,7 @@ def served(tmp_path_factory):
     app, url, pipeline = start_app(
         tmp_path_factory.mktemp("ui_api"), Settings(embedder="hash"), HashEmbedder()
     )
-    yield url, pipeline
+    yield url, pipeline, app
     app.close()
 
 
@@ -120,6 +120,31 @@ def test_chat_internals_are_not_public_endpoints(served):
     named = set(api["named_endpoints"])
     assert {"/ask", "/search", "/documents", "/ranked"} <= named
     assert not any("upload" in n or "remove" in n or "chat" in n for n in named), named
+
+
+def test_the_language_switch_relabels_every_part_of_the_page(served):
+    """Switching to English updates every component the switch declares, and none stays in Chinese
+    (a component added to a tab without its label in relabel() fails here)."""
+    import re
+
+    app = served[2]
+    switch = next(d for d in app.fns.values() if getattr(d.fn, "__name__", "") == "relabel")
+    updates = switch.fn("en", [], None, False)
+    assert set(updates) == set(switch.outputs) and len(updates) > 25
+    han = re.compile(r"[\u4e00-\u9fff]")
+    shown = []
+    for component, update in updates.items():
+        if component is switch.inputs[0]:  # the switch names both languages in their own words
+            continue
+        if isinstance(update, str):
+            shown.append(update)
+        for attr in ("label", "placeholder", "value"):
+            value = getattr(update, attr, None)
+            if isinstance(value, str) and not isinstance(update, str):
+                shown.append(value)
+    assert len(shown) > 25
+    assert [text for text in shown if han.search(text)] == []
+    assert {"Chat", "Documents", "Retrieval test", "Send"} <= set(shown)
 
 
 @pytest.mark.model

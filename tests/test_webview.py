@@ -234,3 +234,20 @@ def test_page_text_helpers():
     assert i18n.llm_note("m", "", "en") == i18n.t("en", "llm_off_note")
     out = library_view.bullet_list(["a*b <script>", "第二条"])
     assert out == "- a\\*b &lt;script&gt;\n- 第二条"
+
+
+def test_templates_and_static_files_come_from_the_package():
+    from importlib import resources
+
+    templates = [
+        f.name for f in (resources.files("rag.web") / "templates").iterdir() if f.name.endswith(".html")
+    ]
+    assert {"sources.html", "document.html", "ranked.html", "highlight.html"} <= set(templates)
+    for name in templates:
+        markup.environment().get_template(name)  # each one parses
+    assert markup.render("document.html", s=i18n.strings()["en"], doc=None, body="") == answers.document_html(
+        None, None, "en"
+    )
+    assert str(markup.highlight("<b>", [])) == "&lt;b&gt;"  # autoescape is on
+    for name in ("cards.css", "page.css", "citations.js", "sources.js", "doc_view.js"):
+        assert markup.static_text(name).strip(), name
