@@ -2,31 +2,25 @@
 
     python ui.py [--index index] [--corpus seeds] [--uploads uploads] [--host 127.0.0.1] [--port 7860]
 
-Thin on purpose: it puts the tabs together (each tab module builds its components and wires its events
-to rag.web.page.ChatPage), switches the page's language, and starts the server. Named API endpoints
+Thin on purpose: it puts the header and the tabs together (each module builds its components and wires
+its events to rag.web.page.ChatPage) and starts the server. Named API endpoints
 (/ask, /search, /ranked, /documents) give the same answers as data to `gradio_client`.
 """
 
 # no `from __future__ import annotations`: gradio reads handlers' annotations (gr.Request) at run time
 import argparse
 import sys
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from rag.config import load_settings
-from rag.web.i18n import DEFAULT_LANG, header_markdown, lang_of, language_choices, t
+from rag.web.i18n import DEFAULT_LANG, t
 from rag.web.library import prepare_pipeline
 from rag.web.markup import static_text
 from rag.web.page import DEFAULT_REPORTS, ChatPage
 
 DEFAULT_INDEX = "index"
 DEFAULT_UPLOADS = "uploads"
-
-
-def components(part: Any) -> list:
-    """Every component a page part (a dataclass of components) holds."""
-    return [getattr(part, f.name) for f in fields(part)]
 
 
 def build_app(
@@ -37,55 +31,21 @@ def build_app(
 
     from rag.web.chat_tab import build_chat_tab, wire_chat_tab
     from rag.web.docs_tab import build_docs_tab, wire_docs_tab
+    from rag.web.language import build_header, wire_language
     from rag.web.retrieval_tab import build_retrieval_tab, wire_retrieval_tab
     from rag.web.session import new_session
 
     page = ChatPage(pipeline, uploads_dir, reports_dir)
-    lang = DEFAULT_LANG
-    with gr.Blocks(title=t(lang, "title"), analytics_enabled=False) as app:
+    with gr.Blocks(title=t(DEFAULT_LANG, "title"), analytics_enabled=False) as app:
         session = new_session()
-        with gr.Row(equal_height=True):
-            header = gr.Markdown(header_markdown(lang), elem_id="header")
-            lang_switch = gr.Radio(
-                language_choices(),
-                value=lang,
-                label=t(lang, "language"),
-                elem_id="lang-switch",
-                scale=0,
-                min_width=220,
-                container=False,
-            )
+        header = build_header()
         with gr.Tabs():
-            chat, docs, retrieval = build_chat_tab(page), build_docs_tab(page), build_retrieval_tab(page)
+            tabs = build_chat_tab(page), build_docs_tab(page), build_retrieval_tab(page)
+        chat, docs, retrieval = tabs
         wire_chat_tab(chat, page, session)
         wire_docs_tab(docs, page, session)
         wire_retrieval_tab(retrieval, page, session)
-
-        # ----- language: the switch, or ?lang=en in the address -----
-        relabelled = {header, lang_switch, session.lang, *components(chat), *components(docs)}
-        relabelled |= set(components(retrieval))
-
-        def relabel(value: str, turns, answer, show_scores: bool) -> dict:
-            L = lang_of(value)
-            return {
-                header: gr.Markdown(header_markdown(L)),
-                lang_switch: gr.Radio(value=L),
-                session.lang: L,
-                **chat.relabel(page, L, turns, answer, show_scores),
-                **docs.relabel(page, L),
-                **retrieval.relabel(page, L),
-            }
-
-        inputs = [session.turns, session.shown, chat.show_scores]
-        lang_switch.input(relabel, [lang_switch, *inputs], relabelled, api_visibility="private")
-
-        def on_load(turns, answer, show_scores: bool, request: gr.Request) -> dict:
-            wanted = lang_of(request.query_params.get("lang") if request else None)
-            if wanted == lang:  # the page was built in it: only what may have changed since
-                return {**docs.listing(page.docs_view(wanted)), **retrieval.report(page, wanted)}
-            return relabel(wanted, turns, answer, show_scores)
-
-        app.load(on_load, inputs, relabelled, api_visibility="private")
+        wire_language(app, header, page, session, tabs)
 
         # ----- data endpoints for gradio_client -----
         gr.api(page.ask, api_name="ask")
