@@ -14,6 +14,7 @@ from rag.config import Settings  # noqa: E402
 from rag.index.embedding import HashEmbedder  # noqa: E402
 from rag.web import app as ui  # noqa: E402
 from rag.web.library import prepare_pipeline  # noqa: E402
+from rag.web.page import ChatPage  # noqa: E402
 
 pytest.importorskip("gradio_client")
 
@@ -41,7 +42,7 @@ def served(tmp_path_factory):
     app, url, pipeline = start_app(
         tmp_path_factory.mktemp("ui_api"), Settings(embedder="hash"), HashEmbedder()
     )
-    yield url, pipeline
+    yield url, pipeline, app
     app.close()
 
 
@@ -121,6 +122,31 @@ def test_chat_internals_are_not_public_endpoints(served):
     assert not any("upload" in n or "remove" in n or "chat" in n for n in named), named
 
 
+def test_the_language_switch_relabels_every_part_of_the_page(served):
+    """Switching to English updates every component the switch declares, and none stays in Chinese
+    (a component added to a tab without its label in relabel() fails here)."""
+    import re
+
+    app = served[2]
+    switch = next(d for d in app.fns.values() if getattr(d.fn, "__name__", "") == "relabel")
+    updates = switch.fn("en", [], None, False)
+    assert set(updates) == set(switch.outputs) and len(updates) > 25
+    han = re.compile(r"[\u4e00-\u9fff]")
+    shown = []
+    for component, update in updates.items():
+        if component is switch.inputs[0]:  # the switch names both languages in their own words
+            continue
+        if isinstance(update, str):
+            shown.append(update)
+        for attr in ("label", "placeholder", "value"):
+            value = getattr(update, attr, None)
+            if isinstance(value, str) and not isinstance(update, str):
+                shown.append(value)
+    assert len(shown) > 25
+    assert [text for text in shown if han.search(text)] == []
+    assert {"Chat", "Documents", "Retrieval test", "Send"} <= set(shown)
+
+
 @pytest.mark.model
 def test_ask_with_the_real_model(tmp_path):
     from gradio_client import Client
@@ -152,7 +178,7 @@ def page(tmp_path):
         HashEmbedder(),
         progress=False,
     )
-    return ui.ChatPage(pipeline, tmp_path / "uploads", tmp_path / "reports")
+    return ChatPage(pipeline, tmp_path / "uploads", tmp_path / "reports")
 
 
 def _file(folder: Path, name: str, text: str) -> Path:
@@ -297,13 +323,13 @@ def test_queries_use_the_previous_index_while_an_upload_is_indexed(page, tmp_pat
 def test_llm_answerer_is_offered_only_when_configured():
     from types import SimpleNamespace
 
-    off = ui.ChatPage(SimpleNamespace(settings=Settings(answerer="llm")), "unused")
+    off = ChatPage(SimpleNamespace(settings=Settings(answerer="llm")), "unused")
     assert not off.llm_available() and off.default_answerer() == "extractive"
     assert "llm_base_url" in off.llm_note("en")
     with pytest.raises(ValueError, match="llm_base_url"):
         off.answerer(None, "llm")
 
-    on = ui.ChatPage(
+    on = ChatPage(
         SimpleNamespace(
             settings=Settings(answerer="llm", llm_base_url="http://127.0.0.1:9/v1", llm_model="m")
         ),

@@ -1,7 +1,7 @@
 """The chat page in a real browser: Playwright drives Debian's Chromium (never a downloaded one) against
 the real app, served in this process over a copy of the seeds with its own index.
 
-Screenshots go to test-artifacts/ at the repo root (gitignored)."""
+Screenshots go to each test's tmp_path (pytest keeps the last runs' folders), never into the repo."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = ROOT / "test-artifacts"
 WAIT_MS = 60_000
 
 UPLOAD_NAME = "upload_case.txt"
@@ -108,9 +107,14 @@ def page(browser):
     assert outside == [], f"the page fetched from outside: {outside}"  # everything is served locally
 
 
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+@pytest.fixture
+def shot(page, tmp_path):
+    """shot(name) saves a full-page screenshot into the test's tmp folder, to look at after a failure."""
+
+    def take(name: str) -> None:
+        page.screenshot(path=str(tmp_path / name), full_page=True)
+
+    return take
 
 
 def open_page(page, url: str) -> None:
@@ -145,7 +149,7 @@ def ask(page, question: str, expect_doc: str | None = None) -> str:
     return bot_messages(page).last.inner_text()
 
 
-def test_ask_cite_open_and_upload(page, served, tmp_path):
+def test_ask_cite_open_and_upload(page, served, shot, tmp_path):
     url, pipeline, uploads = served
     open_page(page, url)
     answer = ask(page, "王增田受到了什么处分？")
@@ -165,7 +169,7 @@ def test_ask_cite_open_and_upload(page, served, tmp_path):
     assert doc.title in card.inner_text()
     cite.click()
     page.wait_for_function("() => document.activeElement && document.activeElement.id === 'src-1'")
-    shot(page, "ui-answer.png")
+    shot("ui-answer.png")
 
     # opening the source shows the whole document with the cited span highlighted, in view
     card.locator("button.open-doc").click()
@@ -178,7 +182,7 @@ def test_ask_cite_open_and_upload(page, served, tmp_path):
     from playwright.sync_api import expect
 
     expect(doc_mark).to_be_in_viewport()
-    shot(page, "ui-document.png")
+    shot("ui-document.png")
 
     # upload a document, then ask what only it answers
     upload = tmp_path / UPLOAD_NAME
@@ -188,7 +192,7 @@ def test_ask_cite_open_and_upload(page, served, tmp_path):
     page.wait_for_function("() => document.querySelector('#docs-status').innerText.includes('已加入索引')")
     assert (uploads / UPLOAD_NAME).read_text(encoding="utf-8") == UPLOAD_TEXT
     assert "紫金县纪委监委通报一起违纪案例" in page.locator("#docs-table").inner_text()
-    shot(page, "ui-documents.png")
+    shot("ui-documents.png")
 
     page.get_by_role("tab", name="问答").click()
     answer = ask(page, "刘明远受到了什么处分？", expect_doc=UPLOAD_NAME)
@@ -196,10 +200,10 @@ def test_ask_cite_open_and_upload(page, served, tmp_path):
     card = page.locator("#sources .src", has_text=UPLOAD_NAME).first
     assert card.locator("mark").inner_text() in UPLOAD_TEXT
     assert len(bot_messages(page).all()) == 2  # the conversation is kept
-    shot(page, "ui-upload-answer.png")
+    shot("ui-upload-answer.png")
 
 
-def test_document_markup_shows_as_text_and_never_runs(page, served):
+def test_document_markup_shows_as_text_and_never_runs(page, served, shot):
     url, pipeline, _ = served
     open_page(page, url)
     answer = ask(page, "赵志刚受到了什么处分？", expect_doc=XSS_NAME)
@@ -233,10 +237,10 @@ def test_document_markup_shows_as_text_and_never_runs(page, served):
     for where in ("#sources", "#doc-view", "#ranked", "#chat", "#docs-table"):
         assert page.locator(f"{where} script").count() == 0
         assert page.locator(f"{where} img[onerror]").count() == 0
-    shot(page, "ui-xss.png")
+    shot("ui-xss.png")
 
 
-def test_keyboard_language_and_phone_width(page, served):
+def test_keyboard_language_and_phone_width(page, served, shot):
     url, _, _ = served
     open_page(page, url + "?lang=en")
     page.get_by_role("tab", name="Chat").wait_for()
@@ -280,4 +284,4 @@ def test_keyboard_language_and_phone_width(page, served):
     page.wait_for_timeout(300)
     assert page.evaluate("document.documentElement.scrollWidth") <= 392  # no sideways scrolling
     assert page.locator("#question textarea").is_visible()
-    shot(page, "ui-phone.png")
+    shot("ui-phone.png")

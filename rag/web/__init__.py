@@ -1,1 +1,3 @@
-"""Web: the Gradio chat page (app, views, the uploads library, strings per language, static CSS/JS)."""
+"""Web: the Gradio chat page. app (puts it together, starts it), page (what its events do), one module per
+tab plus language (header, switching), views (answers, ranked, library_view), markup (Jinja2 templates,
+static CSS/JS), i18n (strings/<lang>.toml), library (uploads and removals)."""

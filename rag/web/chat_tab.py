@@ -1,0 +1,203 @@
+"""The chat tab: the conversation and question box on the left, the sources panel and the document view
+on the right; its components, its events, and its labels in another language.
+
+The events call ChatPage's plain methods and name the components they change (dicts keyed by component),
+so no list of outputs has to match a tuple of results position by position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from rag.web import answers
+from rag.web.i18n import DEFAULT_LANG, answerer_choices, example_questions, mode_choices, t
+from rag.web.markup import static_text
+from rag.web.page import ChatPage
+from rag.web.session import Session
+
+
+@dataclass(frozen=True)
+class ChatTab:
+    tab: gr.Tab
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    send: gr.Button
+    new_chat: gr.Button
+    settings_box: gr.Accordion
+    mode: gr.Radio
+    passages: gr.Slider
+    answerer: gr.Radio
+    llm_note: gr.Markdown
+    show_scores: gr.Checkbox
+    sources: gr.HTML
+    doc_view: gr.HTML
+
+    def relabel(self, page: ChatPage, lang: str, turns: list, answer: Any, show_scores: bool) -> dict:
+        """Every label of the tab in `lang`; the conversation and the sources panel re-rendered in it."""
+        return {
+            self.tab: gr.Tab(label=t(lang, "tab_chat")),
+            self.chatbot: gr.Chatbot(
+                value=page.messages(turns or [], lang),
+                label=t(lang, "chat_label"),
+                placeholder=t(lang, "chat_placeholder"),
+            ),
+            self.question: gr.Textbox(
+                label=t(lang, "question_label"), placeholder=t(lang, "question_placeholder")
+            ),
+            self.send: gr.Button(t(lang, "send")),
+            self.new_chat: gr.Button(t(lang, "new_chat")),
+            self.settings_box: gr.Accordion(label=t(lang, "settings")),
+            self.mode: gr.Radio(choices=mode_choices(lang), label=t(lang, "mode")),
+            self.passages: gr.Slider(label=t(lang, "passages")),
+            self.answerer: gr.Radio(choices=answerer_choices(lang), label=t(lang, "answerer")),
+            self.llm_note: gr.Markdown(page.llm_note(lang)),
+            self.show_scores: gr.Checkbox(label=t(lang, "show_scores")),
+            self.sources: page.sources(answer, lang, show_scores),
+            self.doc_view: answers.document_html(None, None, lang),
+        }
+
+
+def build_chat_tab(page: ChatPage) -> ChatTab:
+    """The tab's components, in the page's default language (inside gr.Tabs)."""
+    lang = DEFAULT_LANG
+    with gr.Tab(t(lang, "tab_chat"), id="chat-tab") as tab, gr.Row(equal_height=False):
+        with gr.Column(scale=3, elem_id="chat-col"):
+            chatbot = gr.Chatbot(
+                label=t(lang, "chat_label"),
+                elem_id="chat",
+                height=520,
+                placeholder=t(lang, "chat_placeholder"),
+                examples=[{"text": q} for q in example_questions(lang)],
+                latex_delimiters=[],
+                feedback_options=None,
+                buttons=["copy"],
+            )
+            with gr.Row(equal_height=True):
+                question = gr.Textbox(
+                    label=t(lang, "question_label"),
+                    placeholder=t(lang, "question_placeholder"),
+                    lines=1,
+                    max_lines=4,
+                    scale=5,
+                    elem_id="question",
+                    autofocus=True,
+                )
+                send = gr.Button(t(lang, "send"), variant="primary", scale=1, min_width=80, elem_id="send")
+            new_chat = gr.Button(t(lang, "new_chat"), size="sm", variant="secondary")
+            with gr.Accordion(t(lang, "settings"), open=False) as settings_box:
+                mode = gr.Radio(mode_choices(lang), value="hybrid", label=t(lang, "mode"))
+                passages = gr.Slider(
+                    1, 10, value=page.settings.answer_passages, step=1, label=t(lang, "passages")
+                )
+                answerer = gr.Radio(
+                    answerer_choices(lang),
+                    value=page.default_answerer(),
+                    label=t(lang, "answerer"),
+                    interactive=page.llm_available(),
+                )
+                llm_note = gr.Markdown(page.llm_note(lang))
+                show_scores = gr.Checkbox(False, label=t(lang, "show_scores"))
+        with gr.Column(scale=2, elem_id="side-col"):
+            sources = gr.HTML(
+                page.sources(None, lang, False),
+                js_on_load=static_text("sources.js"),
+                elem_id="sources",
+                max_height=700,
+            )
+            doc_view = gr.HTML(
+                answers.document_html(None, None, lang),
+                js_on_load=static_text("doc_view.js"),
+                elem_id="doc-view",
+            )
+    return ChatTab(
+        tab=tab,
+        chatbot=chatbot,
+        question=question,
+        send=send,
+        new_chat=new_chat,
+        settings_box=settings_box,
+        mode=mode,
+        passages=passages,
+        answerer=answerer,
+        llm_note=llm_note,
+        show_scores=show_scores,
+        sources=sources,
+        doc_view=doc_view,
+    )
+
+
+def wire_chat_tab(tab: ChatTab, page: ChatPage, session: Session) -> None:
+    """The tab's events: ask (Enter, Send, an example), start over, show an earlier answer's sources,
+    scores on demand, open a source's document."""
+    changes = {  # ChatUpdate's fields -> the components they change
+        "messages": tab.chatbot,
+        "turns": session.turns,
+        "shown": session.shown,
+        "sources": tab.sources,
+        "question": tab.question,
+        "doc_view": tab.doc_view,
+    }
+
+    def on_chat(question, turns, mode, k, answerer, show_scores, lang):
+        for step in page.chat(question, turns, mode, k, answerer, show_scores, lang):
+            yield {changes[name]: value for name, value in step.changed().items()}
+
+    chat_event = dict(
+        fn=on_chat,
+        inputs=[
+            tab.question,
+            session.turns,
+            tab.mode,
+            tab.passages,
+            tab.answerer,
+            tab.show_scores,
+            session.lang,
+        ],
+        outputs=set(changes.values()),
+        api_visibility="private",
+        concurrency_limit=4,
+        concurrency_id="chat",
+    )
+    tab.question.submit(**chat_event)
+    tab.send.click(**chat_event)
+
+    def on_example(evt: gr.SelectData):
+        return (evt.value or {}).get("text", "") if isinstance(evt.value, dict) else str(evt.value)
+
+    tab.chatbot.example_select(on_example, None, tab.question, api_visibility="private").then(**chat_event)
+
+    def clear(lang: str):
+        return {
+            tab.chatbot: [],
+            session.turns: [],
+            session.shown: None,
+            tab.sources: page.sources(None, lang, False),
+            tab.doc_view: answers.document_html(None, None, lang),
+        }
+
+    cleared = {tab.chatbot, session.turns, session.shown, tab.sources, tab.doc_view}
+    tab.new_chat.click(clear, session.lang, cleared, api_visibility="private")
+    tab.chatbot.clear(clear, session.lang, cleared, api_visibility="private")
+
+    def on_select(turns, lang, show_scores, evt: gr.SelectData):
+        answer, panel = page.select_turn(turns, evt.index, lang, show_scores)
+        return {session.shown: answer, tab.sources: panel}
+
+    tab.chatbot.select(
+        on_select,
+        [session.turns, session.lang, tab.show_scores],
+        {session.shown, tab.sources},
+        api_visibility="private",
+    )
+    tab.show_scores.change(
+        page.sources, [session.shown, session.lang, tab.show_scores], tab.sources, api_visibility="private"
+    )
+
+    def on_open(lang: str, evt: gr.EventData):
+        data = getattr(evt, "_data", None) or {}
+        return page.open_document(str(data.get("doc_id", "")), data.get("start"), data.get("end"), lang)
+
+    tab.sources.click(on_open, session.lang, tab.doc_view, api_visibility="private")

@@ -1,0 +1,242 @@
+"""What the page's events do, as plain methods over the shared pipeline: testable without a browser,
+and the same methods serve the named API endpoints (/ask, /search, /ranked, /documents).
+
+It translates between the page and rag.Pipeline (ask, search) and rag.web.library (uploads, removals);
+the HTML and text come from the view modules (answers, ranked, library_view). No gradio here: a chat
+step says which parts of the page it changes (ChatUpdate), and the chat tab maps them to its components.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from rag.config import Settings
+from rag.types import Answer
+from rag.web import answers
+from rag.web.i18n import llm_note, t
+from rag.web.library import Library, UploadError
+from rag.web.library_view import DocumentsView, documents_view, removal_message, upload_messages
+from rag.web.markup import esc, md_text
+from rag.web.ranked import ranked_lists_html
+
+DEFAULT_REPORTS = "eval/reports/latest"  # a user folder (where `rag eval` writes), not package data
+
+
+class Keep:
+    """The value of a ChatUpdate field that leaves its part of the page as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = Keep()
+
+
+class ChatUpdate(NamedTuple):
+    """One step of answering: the parts of the page it changes (the others are KEEP)."""
+
+    messages: Any = KEEP  # the chat's messages
+    turns: Any = KEEP  # [(question, Answer)]: the conversation so far
+    shown: Any = KEEP  # the Answer whose sources the panel shows
+    sources: Any = KEEP  # the sources panel's HTML
+    question: Any = KEEP  # the question box
+    doc_view: Any = KEEP  # the document view's HTML
+
+    def changed(self) -> dict[str, Any]:
+        return {name: value for name, value in self._asdict().items() if value is not KEEP}
+
+
+class ChatPage:
+    """What the page's events do, as plain methods over the shared pipeline (testable without a browser)."""
+
+    def __init__(self, pipeline, uploads_dir: Path | str, reports_dir: Path | str = DEFAULT_REPORTS) -> None:
+        self.pipeline = pipeline
+        self.library = Library(pipeline, uploads_dir)
+        self.uploads = self.library.uploads
+        self.reports = Path(reports_dir)
+
+    # ----- settings -----
+    @property
+    def settings(self) -> Settings:
+        return self.pipeline.settings
+
+    def llm_available(self) -> bool:
+        return bool(self.settings.llm_base_url and self.settings.llm_model)
+
+    def default_answerer(self) -> str:
+        return self.settings.answerer if self.llm_available() else "extractive"
+
+    def llm_note(self, lang: str) -> str:
+        return llm_note(self.settings.llm_model, self.settings.llm_base_url, lang)
+
+    # ----- data endpoints (API) -----
+    def ask(
+        self,
+        question: str,
+        history: list[list[str]] | None = None,
+        mode: str = "hybrid",
+        k: int | None = None,
+        answerer: str = "",
+    ) -> dict:
+        """Answer a question (with the previous turns as [question, answer] pairs); returns the answer
+        with its citations (doc_id, quote, start, end) and the passages it drew on. mode: hybrid, dense,
+        bm25 or bigram; k: passages to draw on; answerer: extractive, llm, or empty for the configured one."""
+        from rag.jsonview import answer_to_dict
+
+        pairs = [(str(q), str(a)) for q, a in (history or [])]
+        pipe = self.pipeline.configure()  # this question sees one snapshot even if an update lands
+        answer = pipe.ask(
+            question, pairs, mode=mode, k=int(k) if k else None, answerer=self.answerer(pipe, answerer)
+        )
+        return answer_to_dict(answer)
+
+    def answerer(self, pipe, name: str | None):
+        """The named answerer; "llm" without a configured endpoint is refused with what to set."""
+        name = name or self.default_answerer()
+        if name == "llm" and not self.llm_available():
+            raise ValueError("answerer 'llm' needs llm_base_url and llm_model (rag.toml or RAG_LLM_* env)")
+        return pipe.answerer(name)
+
+    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> dict:
+        """Ranked passages for a query (mode: hybrid, dense, bm25 or bigram)."""
+        from rag.jsonview import search_to_dict
+
+        return search_to_dict(query, self.pipeline.search(query, k=int(k), mode=mode))
+
+    def ranked(self, query: str, k: int = 10) -> dict:
+        """Every retriever's own ranking of the passages for a query."""
+        from rag.jsonview import hit_to_dict
+
+        lists = self.pipeline.ranked_lists(query, k=int(k)) if query.strip() else {}
+        return {
+            "query": query,
+            "lists": {name: [hit_to_dict(h) for h in hits] for name, hits in lists.items()},
+        }
+
+    def documents(self) -> list[dict]:
+        """The indexed documents: id, title, source, date, chunks, uploaded."""
+        return [asdict(e) for e in self.library.entries()]
+
+    # ----- chat -----
+    def messages(self, turns: Sequence[tuple[str, Answer]], lang: str) -> list[dict]:
+        out: list[dict] = []
+        for question, answer in turns:
+            out.append({"role": "user", "content": answers.user_markdown(question)})
+            out.append({"role": "assistant", "content": answers.answer_markdown(answer, lang)})
+        return out
+
+    def sources(self, answer: Answer | None, lang: str, show_scores: bool) -> str:
+        return answers.sources_html(
+            answer, self.pipeline.snapshot.documents if answer else {}, lang, show_scores
+        )
+
+    def chat(
+        self,
+        question: str,
+        turns: list | None,
+        mode: str,
+        k: float,
+        answerer: str,
+        show_scores: bool,
+        lang: str,
+    ) -> Iterator[ChatUpdate]:
+        """Streams the page's changes while answering: the question box is cleared at once, the answer
+        grows in the chat, and the document view is cleared when the new sources arrive."""
+        question = (question or "").strip()
+        turns = list(turns or [])
+        if not question:
+            yield ChatUpdate()
+            return
+        shown = self.messages(turns, lang)
+        shown.append({"role": "user", "content": answers.user_markdown(question)})
+        shown.append({"role": "assistant", "content": esc(t(lang, "thinking"))})
+        yield ChatUpdate(messages=shown, question="")
+        history = [(q, a.text) for q, a in turns]
+        final, partial = None, ""
+        try:
+            pipe = self.pipeline.configure()  # one snapshot for the whole answer
+            chosen = self.answerer(pipe, answerer)
+            for item in pipe.ask_stream(question, history, mode=mode, k=int(k), answerer=chosen):
+                if isinstance(item, Answer):
+                    final = item
+                else:
+                    partial += item
+                    shown = [*shown[:-1], {"role": "assistant", "content": md_text(partial)}]
+                    yield ChatUpdate(messages=shown)
+        except Exception as exc:  # shown in the chat: the page stays usable
+            shown = [*shown[:-1], {"role": "assistant", "content": esc(t(lang, "error", error=exc))}]
+            yield ChatUpdate(messages=shown)
+            return
+        if final is None:
+            return
+        turns.append((question, final))
+        panel = answers.sources_html(final, pipe.snapshot.documents, lang, show_scores)
+        empty_view = answers.document_html(None, None, lang)
+        yield ChatUpdate(self.messages(turns, lang), turns, final, panel, doc_view=empty_view)
+
+    def select_turn(self, turns: list | None, index: Any, lang: str, show_scores: bool) -> tuple:
+        """Clicking an earlier message shows that answer's sources."""
+        turns = list(turns or [])
+        i = index[0] if isinstance(index, (list, tuple)) else index
+        if not isinstance(i, int) or not turns:
+            return None, self.sources(None, lang, show_scores)
+        answer = turns[min(i // 2, len(turns) - 1)][1]
+        return answer, self.sources(answer, lang, show_scores)
+
+    def open_document(self, doc_id: str, start: Any, end: Any, lang: str) -> str:
+        """The whole document with the span start..end (offsets into its text) highlighted."""
+        try:
+            doc = self.pipeline.document(doc_id)
+        except KeyError:  # removed since the answer was given
+            return answers.document_html(None, None, lang)
+        try:
+            span = (int(start), int(end))
+        except (TypeError, ValueError):
+            span = None
+        return answers.document_html(doc, span, lang)
+
+    # ----- documents tab -----
+    def docs_view(self, lang: str) -> DocumentsView:
+        return documents_view(self.library.entries(), lang)
+
+    def upload(self, files: Sequence[str] | None, lang: str, progress=None) -> list[str]:
+        """Save each file into the uploads folder under a name no other document has, and index it.
+        Returns the messages about each file."""
+        files = [f for f in (files or []) if f]
+        if not files:
+            return [t(lang, "nothing_uploaded")]
+        messages = []
+        for i, f in enumerate(files):
+            if progress is not None:
+                progress(i / len(files), desc=t(lang, "indexing", name=Path(f).name))
+            try:
+                outcome = self.library.add(f)
+            except UploadError as exc:
+                outcome = exc
+            messages += upload_messages(outcome, lang)
+        if progress is not None:
+            progress(1.0)
+        return messages
+
+    def remove(self, doc_id: str | None, lang: str) -> str:
+        """Remove a document from the index; an uploaded file moves to uploads/.removed/ (never deleted)."""
+        if not doc_id:
+            return t(lang, "remove_none")
+        try:
+            return removal_message(self.library.remove(doc_id), lang)
+        except KeyError:
+            return t(lang, "remove_unknown", id=doc_id)
+
+    # ----- retrieval-test tab -----
+    def ranked_html(self, query: str, k: float, lang: str) -> str:
+        query = (query or "").strip()
+        lists = self.pipeline.ranked_lists(query, k=int(k)) if query else {}
+        return ranked_lists_html(lists, lang)
+
+    def report(self, lang: str) -> tuple[str, str | None]:
+        md, png = self.reports / "report.md", self.reports / "recall.png"
+        text = md.read_text(encoding="utf-8") if md.is_file() else t(lang, "report_missing", path=md)
+        return text, (str(png) if png.is_file() else None)
