@@ -13,6 +13,8 @@ import numpy as np
 
 from rag.config import Settings, load_settings
 from rag.index.store import MANIFEST, IndexError, Snapshot, corpus_folders, load_snapshot, save_snapshot
+from rag.query.analysis import Query, analyse
+from rag.query.question import QuestionInfo
 from rag.types import Answer, Document, Hit
 
 
@@ -293,27 +295,28 @@ class Pipeline:
         return Retriever(self.snapshot, self.settings, self.embed_query)
 
     def search(
-        self, query: str, k: int = 5, mode: str = "hybrid", doc_ids: Collection[str] | None = None
+        self,
+        query: str | Query | QuestionInfo,
+        k: int = 5,
+        mode: str = "hybrid",
+        doc_ids: Collection[str] | None = None,
     ) -> list[Hit]:
-        """Retrieve; in hybrid mode the fused candidates are reranked by their best sentence."""
+        """Retrieve; in hybrid mode the fused candidates are reranked by their best sentence for the
+        question: a Query or one of its parts as analysed by the caller (a string is analysed here)."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
+        info = query.whole if isinstance(query, Query) else query
+        text = info if isinstance(info, str) else info.text
         depth = self.settings.rerank_depth
         if mode != "hybrid" or depth <= 0:
-            return self.retriever().search(query, k=k, mode=mode, doc_ids=doc_ids)
-        from rag.retrieve.sentence_scoring import rerank
+            return self.retriever().search(text, k=k, mode=mode, doc_ids=doc_ids)
+        from rag.retrieve.sentence_scoring import blend_dense, rerank
 
-        fused = self.retriever().search(query, k=max(k, depth), mode=mode, doc_ids=doc_ids)
-        reranked = rerank(query, fused, self.snapshot.documents)
+        fused = self.retriever().search(text, k=max(k, depth), mode=mode, doc_ids=doc_ids)
+        reranked = rerank(info, fused, self.snapshot.documents)
         weight = self.settings.rerank_dense_weight
         if weight and self.settings.weight_dense and reranked:
-            q = self.embed_query(query)
-            snap = self.snapshot
-            scores = [h.score + weight * float(snap.vector(h.chunk.id) @ q) for h in reranked]
-            order = sorted(range(len(reranked)), key=lambda i: -scores[i])  # stable: ties keep order
-            reranked = [
-                replace(reranked[i], score=round(scores[i], 6), rank=r) for r, i in enumerate(order, start=1)
-            ]
+            reranked = blend_dense(reranked, weight, self.embed_query(text), self.snapshot.vector)
         return reranked[:k]
 
     def ranked_lists(self, query: str, k: int = 10) -> dict[str, list[Hit]]:
@@ -343,43 +346,23 @@ class Pipeline:
         answerer=None,
     ) -> Iterator[str | Answer]:
         """Yields text deltas, then the final Answer (with verified citations)."""
-        from rag.query.rewrite import rewrite_followup
         from rag.retrieve.sentence_scoring import retrieve_for
 
-        question = question.strip()
-        if not question:
+        if not question.strip():
             raise ValueError("the question is empty")
-        rewritten = rewrite_followup(question, history)
+        query = analyse(question, history)  # once: retrieval, rerank and the answerer all read it
         k = k or self.settings.answer_passages
         # a question asking several things is searched part by part, so each part finds its passage
         reranked = mode == "hybrid" and self.settings.rerank_depth > 0  # search() reranks already
-        hits = retrieve_for(rewritten, lambda q, n: self.search(q, k=n, mode=mode), k, reorder=not reranked)
+        hits = retrieve_for(query, lambda info, n: self.search(info, k=n, mode=mode), k, reorder=not reranked)
         answerer = answerer or self.answerer()
-        for item in answerer.stream(rewritten, hits, self.snapshot.documents):
+        for item in answerer.stream(query, hits, self.snapshot.documents):
             if isinstance(item, Answer):
-                yield replace(item, question=question, rewritten_query=rewritten)
+                yield replace(item, question=query.text, rewritten_query=query.rewritten)
             else:
                 yield item
 
     def answerer(self, name: str | None = None):
-        from rag.answer.extractive import ExtractiveAnswerer
+        from rag.answer.choose import make_answerer
 
-        name = name or self.settings.answerer
-        extractive = ExtractiveAnswerer()
-        if name == "extractive":
-            return extractive
-        if name == "llm":
-            from rag.answer.llm import OpenAICompatibleAnswerer
-
-            if not self.settings.llm_base_url or not self.settings.llm_model:
-                raise ValueError(
-                    "answerer 'llm' needs llm_base_url and llm_model (rag.toml or RAG_LLM_* env)"
-                )
-            return OpenAICompatibleAnswerer(
-                self.settings.llm_base_url,
-                self.settings.llm_model,
-                api_key=self.settings.llm_api_key,
-                timeout=self.settings.llm_timeout,
-                fallback=extractive,
-            )
-        raise ValueError(f"unknown answerer {name!r}; choose extractive or llm")
+        return make_answerer(self.settings, name)

@@ -82,6 +82,7 @@ class QuestionInfo:
     multi: int  # how many answers from different documents it wants ("哪两个地方…": 2), 0: one
     dates: tuple[str, ...] = ()  # days it names ("1月14日"): a sentence with the same date is about it
     located: tuple[str, ...] = ()  # tokens of what a 哪里-question locates ("隔离点分别在什么地方": 隔离)
+    listing: bool = False  # it asks for several items (哪些, 几个方面): the answer may run over sentences
 
 
 def _bigrams(folded: str) -> set[str]:
@@ -125,6 +126,7 @@ def _located(folded: str, tokens: Sequence[str]) -> tuple[str, ...]:
     return (max(inside, key=lambda t: m.group(1).rfind(t)),) if inside else ()
 
 
+_LIST_Q = re.compile(r"哪几|哪些|几个方面|几方面|几项")
 _IDENTITY_Q = re.compile(r"^\W*[\u4e00-\u9fff]{2,4}(?:是谁|是什么人|是何人|是哪位|是干什么的|是做什么的)\W*$")
 
 
@@ -182,6 +184,7 @@ def analyse_question(question: str) -> QuestionInfo:
         multi=_multi_count(folded),
         dates=_dates(folded),
         located=_located(folded, tokens),
+        listing=bool(_LIST_Q.search(folded)),
     )
 
 
