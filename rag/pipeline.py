@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,44 +15,8 @@ from rag.config import Settings, load_settings
 from rag.index.store import MANIFEST, IndexError, Snapshot, corpus_folders, load_snapshot, save_snapshot
 from rag.query.analysis import Query, analyse
 from rag.query.question import QuestionInfo
-from rag.types import Answer, Document, Hit
-
-
-@dataclass(frozen=True)
-class UpdateReport:
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    unchanged: int = 0
-    embedded_chunks: int = 0
-    rebuilt: bool = False
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def touched(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
-
-    def summary(self) -> str:
-        if not self.touched:
-            return f"index is up to date: {self.unchanged} documents unchanged, nothing to embed"
-        parts = [
-            f"{len(self.added)} added",
-            f"{len(self.changed)} changed",
-            f"{len(self.removed)} removed",
-            f"{self.unchanged} unchanged",
-        ]
-        head = "rebuilt index" if self.rebuilt else "updated index"
-        return f"{head}: {', '.join(parts)}; embedded {self.embedded_chunks} chunks"
-
-
-@dataclass
-class _Models:
-    """What a pipeline shares with its configure() clones: the embedder, loaded at most once, and the
-    cache of query vectors (follow-ups and evaluations repeat queries)."""
-
-    embedder: object | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+from rag.retrieve.vectors import Models
+from rag.types import Answer, Document, Hit, UpdateReport
 
 
 def _log(message: str) -> None:
@@ -69,7 +33,7 @@ class Pipeline:
         self.index_dir = Path(index_dir)
         self.settings = settings
         self._snapshot = snapshot
-        self._models = _Models(embedder)
+        self._models = Models(embedder)
         self._update_lock = threading.Lock()
 
     # ----- opening -----
@@ -122,28 +86,10 @@ class Pipeline:
     # ----- models -----
     @property
     def embedder(self):
-        models = self._models
-        with models.lock:
-            if models.embedder is None:
-                from rag.index.embedding import load_embedder
-
-                models.embedder = load_embedder(self.settings)
-            return models.embedder
+        return self._models.load(self.settings)
 
     def embed_query(self, query: str) -> np.ndarray:
-        from rag.zh.text import fold
-
-        # both sides are embedded folded: Traditional queries meet Simplified passages, and the
-        # model never sees conversion artefacts such as 監(jiān)
-        key = fold(query)
-        cache = self._models.query_vectors
-        vector = cache.get(key)
-        if vector is None:
-            vector = self.embedder.embed([key], kind="query")[0]
-            if len(cache) >= 1024:
-                cache.clear()
-            cache[key] = vector
-        return vector
+        return self._models.query_vector(self.settings, query)
 
     # ----- the index -----
     @property
@@ -182,13 +128,8 @@ class Pipeline:
         from rag.ingest.documents import iter_documents
 
         docs = list(iter_documents([Path(p) for p in corpus_paths]))  # ids are unique: ingest checks
-        return self._apply(
-            docs,
-            remove_missing=True,
-            rebuild=rebuild,
-            progress=progress,
-            corpus=self._corpus_entries(corpus_paths),
-        )
+        corpus = self._corpus_entries(corpus_paths)
+        return self._apply(docs, remove_missing=True, rebuild=rebuild, progress=progress, corpus=corpus)
 
     def add_files(self, paths: Sequence[Path | str], progress: bool = False) -> UpdateReport:
         """Index these files (new or changed) without touching other documents."""
@@ -221,11 +162,8 @@ class Pipeline:
 
         with self._update_lock:
             current = self._snapshot
-            chunker = {
-                "target": self.settings.chunk_target,
-                "max": self.settings.chunk_max,
-                "overlap": self.settings.chunk_overlap,
-            }
+            st = self.settings
+            chunker = {"target": st.chunk_target, "max": st.chunk_max, "overlap": st.chunk_overlap}
             warnings: list[str] = []
             if current is not None and current.chunker != chunker and not rebuild:
                 warnings.append(
@@ -248,15 +186,7 @@ class Pipeline:
                     self._snapshot = current
                 return UpdateReport(unchanged=unchanged, warnings=tuple(warnings))
 
-            chunked = [
-                (
-                    d,
-                    chunk_document(
-                        d, self.settings.chunk_target, self.settings.chunk_max, self.settings.chunk_overlap
-                    ),
-                )
-                for d in todo
-            ]
+            chunked = [(d, chunk_document(d, st.chunk_target, st.chunk_max, st.chunk_overlap)) for d in todo]
             # chunk ids hash their text: a chunk an edited document still has keeps its stored vector
             known = current.chunks if current is not None else {}
             reused = {c.id: current.vector(c.id) for _, cs in chunked for c in cs if c.id in known}
