@@ -11,6 +11,7 @@ from functools import lru_cache
 from rag.query.question import REQUIRED_KINDS, QuestionInfo, place_stem
 from rag.retrieve.kinds import has_kind
 from rag.types import Document
+from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.text import fold
 
 
@@ -50,8 +51,11 @@ def known_to(info: QuestionInfo, corpus: Corpus) -> QuestionInfo:
     )
 
 
-# a post as a question names it (县长, 局长): a word ending in 长
-_POST_TOKEN = re.compile(r"[\u4e00-\u9fff]长$")
+@lexicon_cached
+@lru_cache(maxsize=1)
+def _post_token() -> re.Pattern[str]:
+    """A post as a question names it (县长, 局长)."""
+    return re.compile(f"[\u4e00-\u9fff][{lexicon().text('people.post_endings')}]$")
 
 
 def unknown_terms(info: QuestionInfo, corpus: Corpus) -> list[str]:
@@ -59,7 +63,7 @@ def unknown_terms(info: QuestionInfo, corpus: Corpus) -> list[str]:
     question is about something the documents do not cover."""
     out = []
     probes = [(e, place_stem(e)) for e in info.places]
-    probes += [(t, t) for t in info.tokens if _POST_TOKEN.search(t) and len(t) <= 3]
+    probes += [(t, t) for t in info.tokens if _post_token().search(t) and len(t) <= 3]
     for term, probe in probes:
         if not corpus.mentions(probe):
             out.append(term)

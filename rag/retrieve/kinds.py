@@ -39,13 +39,14 @@ def _count_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]
     """(an article 一 before 位/名/个, a count of person-visits, a span of time, a sentence's end)"""
     lex = lexicon()
     numerals, small = lex.text("measures.numerals"), lex.text("measures.small_numerals")
+    about, visits = lex.text("measures.approximate"), lex.text("measures.visits")
     durations = "|".join(lex.words("measures.durations"))
     spoken = "|".join(lex.words("measures.spoken_durations"))
     return (
         # "一位老人", "一名干部": an article, not a count that could answer 多少人
         re.compile(f"(?<![\\d{numerals}])一(?=[{lex.text('measures.articles')}])"),
-        re.compile(f"(?:\\d+|[{numerals}]+)\\s*[余多]?\\s*人次"),
-        re.compile(f"\\d+\\s*[余多]?\\s*个?\\s*(?:{durations})|[{small}]+个?(?:{spoken})"),
+        re.compile(f"(?:\\d+|[{numerals}]+)\\s*[{about}]?\\s*{visits}"),
+        re.compile(f"\\d+\\s*[{about}]?\\s*个?\\s*(?:{durations})|[{small}]+个?(?:{spoken})"),
         re.compile(f"(?<=[{re.escape(lex.text('text.sentence_ends'))}])"),
     )
 
@@ -59,7 +60,7 @@ def has_kind(kind: str, folded: str, info: QuestionInfo) -> bool:
         if info.counted and not any(t in folded for t in info.counted):
             return False  # a number, but not of what the question counts
         counted_text = indefinite.sub("", folded)
-        if "人次" not in info.folded:
+        if lexicon().text("measures.visits") not in info.folded:
             counted_text = person_times.sub("", counted_text)  # visits are not people
         nums = numbers_with_measures(counted_text)
         if info.measure:

@@ -41,14 +41,16 @@ def cn_to_int(s: str) -> int | None:
 def number_pattern() -> re.Pattern[str]:
     """A number (digits or numerals), an optional 余/多, an optional measure word of `units`."""
     numerals, units = lexicon().text("measures.numerals"), lexicon().text("measures.units")
-    return re.compile(rf"(\d+(?:\.\d+)?|[{numerals}]+)\s*([余多])?\s*([{units}])?")
+    about = lexicon().text("measures.approximate")
+    return re.compile(rf"(\d+(?:\.\d+)?|[{numerals}]+)\s*([{about}])?\s*([{units}])?")
 
 
 @lexicon_cached
 @lru_cache(maxsize=64)
 def counted_pattern(measures: str) -> re.Pattern[str]:
     """A number right before one of `measures` ("12名", "三个")."""
-    return re.compile(rf"(?:\d+|[{lexicon().text('measures.numerals')}]+)\s*[余多]?\s*[{measures}]")
+    numerals, about = lexicon().text("measures.numerals"), lexicon().text("measures.approximate")
+    return re.compile(rf"(?:\d+|[{numerals}]+)\s*[{about}]?\s*[{measures}]")
 
 
 def numbers_with_measures(text: str) -> set[tuple[str, str]]:
