@@ -7,10 +7,14 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from rag.zh.lexicon import lexicon, lexicon_cached
 
+
+@lexicon_cached
 @lru_cache(maxsize=1)
 def tokenizer() -> Any:
-    """The process's jieba tokenizer, its dictionary loaded once."""
+    """The process's jieba tokenizer, its dictionary loaded once, with the lexicon's user words
+    (jieba.user_words)."""
     import logging
 
     import jieba
@@ -18,9 +22,15 @@ def tokenizer() -> Any:
     jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" on stderr
     tok = jieba.Tokenizer()
     tok.initialize()
+    for line in lexicon().words("jieba.user_words"):
+        word, *rest = line.split()
+        freq = int(rest[0]) if rest and rest[0].isdigit() else None
+        tag = rest[-1] if rest and not rest[-1].isdigit() else None
+        tok.add_word(word, freq, tag)
     return tok
 
 
+@lexicon_cached
 @lru_cache(maxsize=1)
 def posseg() -> Any:
     """jieba's part-of-speech tagger over the same tokenizer (and dictionary)."""
