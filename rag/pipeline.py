@@ -6,51 +6,17 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from rag.config import Settings, load_settings
 from rag.index.store import MANIFEST, IndexError, Snapshot, corpus_folders, load_snapshot, save_snapshot
-from rag.types import Answer, Document, Hit
-
-
-@dataclass(frozen=True)
-class UpdateReport:
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    unchanged: int = 0
-    embedded_chunks: int = 0
-    rebuilt: bool = False
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def touched(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
-
-    def summary(self) -> str:
-        if not self.touched:
-            return f"index is up to date: {self.unchanged} documents unchanged, nothing to embed"
-        parts = [
-            f"{len(self.added)} added",
-            f"{len(self.changed)} changed",
-            f"{len(self.removed)} removed",
-            f"{self.unchanged} unchanged",
-        ]
-        head = "rebuilt index" if self.rebuilt else "updated index"
-        return f"{head}: {', '.join(parts)}; embedded {self.embedded_chunks} chunks"
-
-
-@dataclass
-class _Models:
-    """What a pipeline shares with its configure() clones: the embedder, loaded at most once, and the
-    cache of query vectors (follow-ups and evaluations repeat queries)."""
-
-    embedder: object | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    query_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+from rag.query.analysis import Query, analyse
+from rag.query.question import QuestionInfo
+from rag.retrieve.vectors import Models
+from rag.types import Answer, Document, Hit, UpdateReport
 
 
 def _log(message: str) -> None:
@@ -67,7 +33,7 @@ class Pipeline:
         self.index_dir = Path(index_dir)
         self.settings = settings
         self._snapshot = snapshot
-        self._models = _Models(embedder)
+        self._models = Models(embedder)
         self._update_lock = threading.Lock()
 
     # ----- opening -----
@@ -120,28 +86,10 @@ class Pipeline:
     # ----- models -----
     @property
     def embedder(self):
-        models = self._models
-        with models.lock:
-            if models.embedder is None:
-                from rag.index.embedding import load_embedder
-
-                models.embedder = load_embedder(self.settings)
-            return models.embedder
+        return self._models.load(self.settings)
 
     def embed_query(self, query: str) -> np.ndarray:
-        from rag.zh.text import fold
-
-        # both sides are embedded folded: Traditional queries meet Simplified passages, and the
-        # model never sees conversion artefacts such as 監(jiān)
-        key = fold(query)
-        cache = self._models.query_vectors
-        vector = cache.get(key)
-        if vector is None:
-            vector = self.embedder.embed([key], kind="query")[0]
-            if len(cache) >= 1024:
-                cache.clear()
-            cache[key] = vector
-        return vector
+        return self._models.query_vector(self.settings, query)
 
     # ----- the index -----
     @property
@@ -180,13 +128,8 @@ class Pipeline:
         from rag.ingest.documents import iter_documents
 
         docs = list(iter_documents([Path(p) for p in corpus_paths]))  # ids are unique: ingest checks
-        return self._apply(
-            docs,
-            remove_missing=True,
-            rebuild=rebuild,
-            progress=progress,
-            corpus=self._corpus_entries(corpus_paths),
-        )
+        corpus = self._corpus_entries(corpus_paths)
+        return self._apply(docs, remove_missing=True, rebuild=rebuild, progress=progress, corpus=corpus)
 
     def add_files(self, paths: Sequence[Path | str], progress: bool = False) -> UpdateReport:
         """Index these files (new or changed) without touching other documents."""
@@ -219,11 +162,8 @@ class Pipeline:
 
         with self._update_lock:
             current = self._snapshot
-            chunker = {
-                "target": self.settings.chunk_target,
-                "max": self.settings.chunk_max,
-                "overlap": self.settings.chunk_overlap,
-            }
+            st = self.settings
+            chunker = {"target": st.chunk_target, "max": st.chunk_max, "overlap": st.chunk_overlap}
             warnings: list[str] = []
             if current is not None and current.chunker != chunker and not rebuild:
                 warnings.append(
@@ -246,15 +186,7 @@ class Pipeline:
                     self._snapshot = current
                 return UpdateReport(unchanged=unchanged, warnings=tuple(warnings))
 
-            chunked = [
-                (
-                    d,
-                    chunk_document(
-                        d, self.settings.chunk_target, self.settings.chunk_max, self.settings.chunk_overlap
-                    ),
-                )
-                for d in todo
-            ]
+            chunked = [(d, chunk_document(d, st.chunk_target, st.chunk_max, st.chunk_overlap)) for d in todo]
             # chunk ids hash their text: a chunk an edited document still has keeps its stored vector
             known = current.chunks if current is not None else {}
             reused = {c.id: current.vector(c.id) for _, cs in chunked for c in cs if c.id in known}
@@ -293,27 +225,28 @@ class Pipeline:
         return Retriever(self.snapshot, self.settings, self.embed_query)
 
     def search(
-        self, query: str, k: int = 5, mode: str = "hybrid", doc_ids: Collection[str] | None = None
+        self,
+        query: str | Query | QuestionInfo,
+        k: int = 5,
+        mode: str = "hybrid",
+        doc_ids: Collection[str] | None = None,
     ) -> list[Hit]:
-        """Retrieve; in hybrid mode the fused candidates are reranked by their best sentence."""
+        """Retrieve; in hybrid mode the fused candidates are reranked by their best sentence for the
+        question: a Query or one of its parts as analysed by the caller (a string is analysed here)."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
+        info = query.whole if isinstance(query, Query) else query
+        text = info if isinstance(info, str) else info.text
         depth = self.settings.rerank_depth
         if mode != "hybrid" or depth <= 0:
-            return self.retriever().search(query, k=k, mode=mode, doc_ids=doc_ids)
-        from rag.retrieve.sentence_scoring import rerank
+            return self.retriever().search(text, k=k, mode=mode, doc_ids=doc_ids)
+        from rag.retrieve.sentence_scoring import blend_dense, rerank
 
-        fused = self.retriever().search(query, k=max(k, depth), mode=mode, doc_ids=doc_ids)
-        reranked = rerank(query, fused, self.snapshot.documents)
+        fused = self.retriever().search(text, k=max(k, depth), mode=mode, doc_ids=doc_ids)
+        reranked = rerank(info, fused, self.snapshot.documents)
         weight = self.settings.rerank_dense_weight
         if weight and self.settings.weight_dense and reranked:
-            q = self.embed_query(query)
-            snap = self.snapshot
-            scores = [h.score + weight * float(snap.vector(h.chunk.id) @ q) for h in reranked]
-            order = sorted(range(len(reranked)), key=lambda i: -scores[i])  # stable: ties keep order
-            reranked = [
-                replace(reranked[i], score=round(scores[i], 6), rank=r) for r, i in enumerate(order, start=1)
-            ]
+            reranked = blend_dense(reranked, weight, self.embed_query(text), self.snapshot.vector)
         return reranked[:k]
 
     def ranked_lists(self, query: str, k: int = 10) -> dict[str, list[Hit]]:
@@ -343,43 +276,23 @@ class Pipeline:
         answerer=None,
     ) -> Iterator[str | Answer]:
         """Yields text deltas, then the final Answer (with verified citations)."""
-        from rag.query.rewrite import rewrite_followup
         from rag.retrieve.sentence_scoring import retrieve_for
 
-        question = question.strip()
-        if not question:
+        if not question.strip():
             raise ValueError("the question is empty")
-        rewritten = rewrite_followup(question, history)
+        query = analyse(question, history)  # once: retrieval, rerank and the answerer all read it
         k = k or self.settings.answer_passages
         # a question asking several things is searched part by part, so each part finds its passage
         reranked = mode == "hybrid" and self.settings.rerank_depth > 0  # search() reranks already
-        hits = retrieve_for(rewritten, lambda q, n: self.search(q, k=n, mode=mode), k, reorder=not reranked)
+        hits = retrieve_for(query, lambda info, n: self.search(info, k=n, mode=mode), k, reorder=not reranked)
         answerer = answerer or self.answerer()
-        for item in answerer.stream(rewritten, hits, self.snapshot.documents):
+        for item in answerer.stream(query, hits, self.snapshot.documents):
             if isinstance(item, Answer):
-                yield replace(item, question=question, rewritten_query=rewritten)
+                yield replace(item, question=query.text, rewritten_query=query.rewritten)
             else:
                 yield item
 
     def answerer(self, name: str | None = None):
-        from rag.answer.extractive import ExtractiveAnswerer
+        from rag.answer.choose import make_answerer
 
-        name = name or self.settings.answerer
-        extractive = ExtractiveAnswerer()
-        if name == "extractive":
-            return extractive
-        if name == "llm":
-            from rag.answer.llm import OpenAICompatibleAnswerer
-
-            if not self.settings.llm_base_url or not self.settings.llm_model:
-                raise ValueError(
-                    "answerer 'llm' needs llm_base_url and llm_model (rag.toml or RAG_LLM_* env)"
-                )
-            return OpenAICompatibleAnswerer(
-                self.settings.llm_base_url,
-                self.settings.llm_model,
-                api_key=self.settings.llm_api_key,
-                timeout=self.settings.llm_timeout,
-                fallback=extractive,
-            )
-        raise ValueError(f"unknown answerer {name!r}; choose extractive or llm")
+        return make_answerer(self.settings, name)

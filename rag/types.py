@@ -1,4 +1,6 @@
-"""Frozen dataclasses passed between the stages of the pipeline. Nothing else lives here."""
+"""Frozen dataclasses passed between the stages of the pipeline (and the pipeline's report of an
+index update). Nothing else lives here; the analysed question, rag.query.analysis.Query, carries
+the query stage's own types and lives there."""
 
 from __future__ import annotations
 
@@ -61,3 +63,32 @@ class Answer:
     rewritten_query: str
     citations: tuple[Citation, ...] = ()
     hits: tuple[Hit, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """What an index update did: the pipeline's answer to `rag index` and the documents page."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: int = 0
+    embedded_chunks: int = 0
+    rebuilt: bool = False
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        if not self.touched:
+            return f"index is up to date: {self.unchanged} documents unchanged, nothing to embed"
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.changed)} changed",
+            f"{len(self.removed)} removed",
+            f"{self.unchanged} unchanged",
+        ]
+        head = "rebuilt index" if self.rebuilt else "updated index"
+        return f"{head}: {', '.join(parts)}; embedded {self.embedded_chunks} chunks"

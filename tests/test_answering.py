@@ -8,7 +8,7 @@ import re
 import pytest
 
 from rag.answer.extractive import NOT_FOUND_PREFIX, ExtractiveAnswerer, answer
-from rag.query.question import analyse_question, split_question
+from rag.query.question import QuestionInfo, analyse_question, split_question
 from rag.retrieve.sentence_scoring import rerank, retrieve_for
 from rag.types import Answer, Chunk, Document, Hit
 
@@ -182,9 +182,9 @@ def test_rerank_puts_the_answering_passage_first():
 def test_retrieve_for_searches_each_part():
     calls = []
 
-    def search(query: str, n: int) -> list[Hit]:
-        calls.append(query)
-        wanted = "tianjin.txt" if "天津" in query and "西宁" not in query else "xining.txt"
+    def search(query: QuestionInfo, n: int) -> list[Hit]:
+        calls.append(query.text)
+        wanted = "tianjin.txt" if "天津" in query.text and "西宁" not in query.text else "xining.txt"
         return paragraph_hits({wanted})[:n]
 
     hits = retrieve_for("西宁市和天津市的纪委监委分别开展了多少次监督检查？", search, 5)

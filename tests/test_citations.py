@@ -6,20 +6,18 @@ import pytest
 
 from rag.answer.citations import (
     best_supporting_span,
-    cn_to_int,
-    cover,
-    display_text,
     make_citation,
     markers,
     normalise_markers,
-    numbers_with_measures,
     renumber,
     sentence_spans_in_chunk,
     split_claims,
     strip_markers,
     verify_claim,
 )
+from rag.answer.quotes import cover, display_text
 from rag.types import Chunk, Citation, Document, Hit
+from rag.zh.numbers import cn_to_int, numbers_with_measures
 
 PASSAGE = "截至目前，安居区处理疫情防控违纪问题48起，问责党员干部89人，通报曝光典型案例4起10人。"
 TRAD = "該縣紀委監(jiān)委成立了7個專項監(jiān)督檢查組和1個暗訪組，海東市抽調人員組成三個督查小組。"

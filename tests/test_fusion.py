@@ -1,6 +1,6 @@
 import pytest
 
-from rag.retrieve.fusion import reciprocal_rank_fusion, weighted_score_fusion
+from rag.retrieve.fusion import reciprocal_rank_fusion
 
 
 def test_rrf_hand_computed():
@@ -23,10 +23,3 @@ def test_zero_weight_counts_in_via_only():
     fused = reciprocal_rank_fusion({"bm25": ["a"], "dense": ["b"]}, {"bm25": 1, "dense": 0})
     assert [i for i, _, _ in fused] == ["a", "b"]
     assert fused[1][1] == 0
-
-
-def test_weighted_score_fusion_normalises():
-    fused = weighted_score_fusion({"x": [("a", 10.0), ("b", 0.0)], "y": [("b", 0.9), ("a", 0.1)]})
-    scores = {i: s for i, s, _ in fused}
-    assert scores["a"] == pytest.approx(1.0)
-    assert scores["b"] == pytest.approx(1.0)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rag.query.rewrite import entities, rewrite_followup
+from rag.query.rewrite import entities, person_names, rewrite_followup
+from rag.zh.lexicon import use_lexicon
 
 LIU = [("刘仁甫因为什么受到处理？", "中兴镇五香庙村党员刘仁甫因擅离职守受到谈话诫勉。[1]")]
 ZIYUAN = [("资源县纪委监委成立了几个专项监督检查组？", "成立了7個專項監督檢查組和1個暗訪組。[1]")]
@@ -53,3 +54,16 @@ def test_entities_of_a_sentence():
     found = {(e.text, e.kind) for e in entities("目前，市纪委监委已向海东市疫情防控指挥部上报问题")}
     assert ("海东市", "place") in found
     assert not any(kind == "person" for _, kind in found)
+
+
+def test_a_user_lexicon_extends_the_titles_a_name_follows(tmp_path):
+    extra = tmp_path / "mine.toml"
+    extra.write_text('[people]\ntitles = ["馆长"]\n', encoding="utf-8")
+    text = "馆长李明表示，要加强防控。"
+    assert "李明" not in person_names(text)
+    try:
+        use_lexicon([extra])
+        assert "李明" in person_names(text)
+    finally:
+        use_lexicon([])
+    assert "李明" not in person_names(text)

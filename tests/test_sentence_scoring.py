@@ -7,7 +7,9 @@ import re
 
 from rag.answer.extractive import ExtractiveAnswerer, answer
 from rag.query.question import analyse_question
-from rag.retrieve.sentence_scoring import Unit, attribution_after, has_kind, names_other_place, rerank
+from rag.retrieve.kinds import has_kind, names_other_place
+from rag.retrieve.sentence_scoring import rerank
+from rag.retrieve.units import Unit, attribution_after
 from rag.types import Chunk, Document, Hit
 from rag.zh.synonyms import synonyms
 from rag.zh.text import fold

@@ -215,3 +215,39 @@ def test_char_bigrams():
     assert char_bigrams("監(jiān)督檢查 ABC-12 的x") == ["监督", "督检", "检查", "abc", "12", "的", "x"]
     assert char_bigrams("疫情,防控") == ["疫情", "防控"]
     assert char_bigrams("") == []
+
+
+def test_one_jieba_tokenizer_per_process():
+    code = (
+        "import jieba\n"
+        "made = []\n"
+        "init = jieba.Tokenizer.__init__\n"
+        "def counting(self, *a, **k):\n"
+        "    made.append(1)\n"
+        "    init(self, *a, **k)\n"
+        "jieba.Tokenizer.__init__ = counting\n"
+        "from rag.zh.text import tokenize\n"
+        "from rag.query.rewrite import entities\n"
+        "from rag.zh.words import posseg, tokenizer\n"
+        "tokenize('疫情防控'); entities('资源县纪委书记黄钦表示')\n"
+        "assert posseg().tokenizer is tokenizer()\n"
+        "print(len(made))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "1"
+
+
+def test_user_words_reach_the_tokenizer(tmp_path):
+    from rag.zh.lexicon import use_lexicon
+    from rag.zh.words import posseg
+
+    extra = tmp_path / "words.toml"
+    extra.write_text('[jieba]\nuser_words = ["防控督查组 100 nt"]\n', encoding="utf-8")
+    assert "防控督查组" not in tokenize("成立防控督查组")
+    try:
+        use_lexicon([extra])
+        assert "防控督查组" in tokenize("成立防控督查组")
+        assert ("防控督查组", "nt") in [(p.word, p.flag) for p in posseg().cut("成立防控督查组")]
+    finally:
+        use_lexicon([])
+    assert "防控督查组" not in tokenize("成立防控督查组")

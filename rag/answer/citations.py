@@ -12,84 +12,20 @@ import re
 from collections.abc import Mapping, Sequence
 
 from rag.types import Chunk, Citation, Document, Hit
-from rag.zh.text import fold, fold_with_map, split_sentences
+from rag.zh.lexicon import lexicon
+from rag.zh.numbers import numbers_with_measures
+from rag.zh.sentences import quotable_sentences
+from rag.zh.text import fold
+from rag.zh.words import pair_bigrams
 
 MARKER_RE = re.compile(r"\s*\[(\d{1,3})\]")
 # "[1][2]" and "[1, 2]" / "[1，2]" (a common LLM habit) are both accepted on input
 _GROUP_RE = re.compile(r"\[(\d{1,3}(?:\s*[,，、]\s*\d{1,3})+)\]")
 _CLAIM_END = re.compile(r"[。！？!?；;\n]")
-_CLOSERS = "”’」』\"')）"
+_TRAILING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
 
 # share of the claim's character bigrams (folded) that must occur in the cited passage
 MIN_BIGRAM_SUPPORT = 0.6
-
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-# measure words / units that make a number a claim about a quantity or a date
-MEASURES = "个人次起名条项份家例天日月年轮组余多位件批所户座处号点届时分岁元万亿"
-_NUMBER_RE = re.compile(rf"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)\s*([余多])?\s*([{MEASURES}])?")
-
-
-def cn_to_int(s: str) -> int | None:
-    """Chinese numerals -> int ("十二" 12, "一百零五" 105, "三" 3); None when not a plain number."""
-    if not s:
-        return None
-    if all(c in _CN_DIGITS for c in s):
-        # digit by digit: "二〇二〇" -> 2020
-        return int("".join(str(_CN_DIGITS[c]) for c in s))
-    total, section, digit = 0, 0, None
-    for c in s:
-        if c in _CN_DIGITS:
-            digit = _CN_DIGITS[c]
-        elif c in _CN_UNITS:
-            unit = _CN_UNITS[c]
-            if unit == 10000:
-                total += (section + (digit or 0)) * unit
-                section = 0
-            else:
-                section += (1 if digit is None else digit) * unit
-            digit = None
-        else:
-            return None
-    return total + section + (digit or 0)
-
-
-def numbers_with_measures(text: str) -> set[tuple[str, str]]:
-    """(number, measure word) pairs of folded text, numbers normalised to Arabic digits.
-    Chinese numerals count only with a measure word ("三个"), so words like 一线 are not numbers."""
-    out: set[tuple[str, str]] = set()
-    for m in _NUMBER_RE.finditer(text):
-        raw, _, measure = m.group(1), m.group(2), m.group(3) or ""
-        if raw[0].isdigit():
-            out.add((raw, measure))
-            continue
-        if not measure:
-            continue
-        value = cn_to_int(raw)
-        if value is not None:
-            out.add((str(value), measure))
-    return out
-
-
-def _bigrams(folded: str) -> set[str]:
-    # bigrams within runs of letters/digits/Han characters: punctuation never bridges a pair
-    grams: set[str] = set()
-    for run in re.findall(r"\w+", folded):
-        grams.update(run[i : i + 2] for i in range(len(run) - 1))
-    return grams
 
 
 def support_score(sentence: str, passage_text: str) -> float:
@@ -104,10 +40,10 @@ def support_score(sentence: str, passage_text: str) -> float:
                 return 0.0
         elif not any(n == number for n, _ in passage_numbers):
             return 0.0
-    grams = _bigrams(claim)
+    grams = pair_bigrams(claim)
     if not grams:
         return 0.0
-    have = _bigrams(passage)
+    have = pair_bigrams(passage)
     return sum(g in have for g in grams) / len(grams)
 
 
@@ -145,10 +81,11 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
     while pos < len(text):
         m = _CLAIM_END.search(text, pos)
         end = m.end() if m else len(text)
-        while end < len(text) and text[end] in _CLOSERS:
+        closers = lexicon().text("text.closers")
+        while end < len(text) and text[end] in closers:
             end += 1
         # markers right after the sentence end belong to this claim
-        tail = re.compile(r"(?:\s*\[\d{1,3}\])+").match(text, end)
+        tail = _TRAILING_MARKERS.match(text, end)
         if tail:
             end = tail.end()
         piece = text[pos:end]
@@ -156,17 +93,6 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
         claims.append((MARKER_RE.sub("", piece), numbers))
         pos = end
     return [(c, ns) for c, ns in claims if c.strip() or ns]
-
-
-def join_claims(claims: Sequence[tuple[str, Sequence[int]]]) -> str:
-    """Inverse of split_claims: markers go after the claim's closing punctuation ("…。[1][2]")."""
-    out = []
-    for claim, numbers in claims:
-        marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
-        stripped = claim.rstrip()
-        trailing = claim[len(stripped) :]
-        out.append(f"{stripped}{marks}{trailing}")
-    return "".join(out)
 
 
 def renumber(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citation, ...]]:
@@ -197,32 +123,8 @@ def renumber(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citat
 
 
 def sentence_spans_in_chunk(chunk: Chunk) -> list[tuple[int, int]]:
-    """The chunk's sentences as (start, end) offsets into the document text (non-empty, trimmed).
-
-    Pieces that rag.zh.text.split_sentences cuts at ；/; are joined again when they share a line: a
-    sentence listing "…；…；…" is one answer, and a quote of one piece would leave out the rest.
-    So are pieces cut at a "?" that stands for a character lost in conversion (日?qǐng)?bào)告)."""
-    spans: list[list[int]] = []
-    for s, e in split_sentences(chunk.text):
-        while s < e and chunk.text[s].isspace():
-            s += 1
-        while e > s and chunk.text[e - 1].isspace():
-            e -= 1
-        if e <= s:
-            continue
-        if spans:
-            prev = chunk.text[spans[-1][0] : spans[-1][1]].rstrip(_CLOSERS)
-            gap = chunk.text[spans[-1][1] : s]
-            joined = prev.endswith(("；", ";")) and "\n" not in gap
-            # "日?qǐng)?bào)告": a "?" standing for a lost character, followed by its pinyin
-            lost = (
-                prev.endswith("?") and not gap and re.match(r"[(a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]", chunk.text[s])
-            )
-            if joined or lost:
-                spans[-1][1] = e
-                continue
-        spans.append([s, e])
-    return [(chunk.start + s, chunk.start + e) for s, e in spans]
+    """The chunk's sentences as quoted (rag.zh.sentences.quotable_sentences), in document offsets."""
+    return [(chunk.start + s, chunk.start + e) for s, e in quotable_sentences(chunk.text)]
 
 
 def make_citation(n: int, hit: Hit, span: tuple[int, int], documents: Mapping[str, Document]) -> Citation:
@@ -258,148 +160,3 @@ def best_supporting_span(claim: str, chunk: Chunk) -> tuple[tuple[int, int], flo
         if (e - s) > 0 and (score > best_score + (0.05 if (s, e) not in spans else 0.0)):
             best, best_score = (s, e), score
     return best, best_score
-
-
-# --- quotes that span sentences and passages ---------------------------------------------------
-
-
-def display_text(original: str) -> str:
-    """The original characters (script unchanged) without conversion artefacts (監(jiān) -> 監)
-    and without line breaks: what fold() drops as artefacts is dropped here too."""
-    if "(" not in original and "?" not in original:
-        return re.sub(r"\s*\n\s*", "", original).strip()
-    _, mapping = fold_with_map(original)
-    keep = set(mapping)
-    return re.sub(r"\s*\n\s*", "", "".join(c for i, c in enumerate(original) if i in keep)).strip()
-
-
-_SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』]*|\n")
-
-
-def sentence_before(text: str, pos: int) -> tuple[int, int] | None:
-    """The sentence of the same paragraph that ends right before `pos`, or None."""
-    end = pos
-    while end > 0 and text[end - 1] in " \t\u3000":
-        end -= 1
-    if end == 0 or text[end - 1] == "\n":
-        return None
-    ends = [m.end() for m in _SENTENCE_END.finditer(text, max(0, end - 400), end - 1)]
-    start = ends[-1] if ends else max(0, end - 400)
-    while start < end and text[start].isspace():
-        start += 1
-    return (start, end) if start < end else None
-
-
-def sentence_after(text: str, pos: int) -> tuple[int, int] | None:
-    """The sentence of the same paragraph that starts right after `pos`, or None."""
-    start = pos
-    while start < len(text) and text[start] in " \t\u3000":
-        start += 1
-    if start >= len(text) or text[start] == "\n":
-        return None
-    m = _SENTENCE_END.search(text, start, start + 400)
-    end = m.end() if m and m.group() != "\n" else (m.start() if m else min(len(text), start + 400))
-    return (start, end) if start < end else None
-
-
-def whole_sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    """The whole sentence around [start, end): a chunk boundary may have cut a long one."""
-    head = start
-    while head > 0 and text[head - 1] in " \t\u3000":
-        head -= 1
-    if head > 0 and text[head - 1] != "\n" and not re.match(r"[。！？!?…”’」』]", text[head - 1]):
-        ends = [m.end() for m in _SENTENCE_END.finditer(text, max(0, head - 400), head)]
-        if ends:
-            start = ends[-1]
-            while start < head and text[start].isspace():
-                start += 1
-    if end < len(text) and text[end - 1] != "\n" and not re.match(r"[。！？!?…”’」』]", text[end - 1]):
-        m = _SENTENCE_END.search(text, end, end + 400)
-        if m:
-            end = m.start() if m.group() == "\n" else m.end()
-    return start, end
-
-
-def quotation_before(text: str, pos: int) -> tuple[int, int] | None:
-    """The quotation “…” of the same paragraph that ends right before `pos`, or None."""
-    end = pos
-    while end > 0 and text[end - 1] in " \t\u3000":
-        end -= 1
-    if end == 0 or text[end - 1] not in "”」":
-        return None
-    para = text.rfind("\n", 0, end) + 1
-    start = max(text.rfind("“", para, end), text.rfind("「", para, end))
-    if start < 0 or end - start > 600:
-        return None
-    return start, end
-
-
-def is_quotation(text: str) -> bool:
-    t = text.strip()
-    return t[:1] in '“「"' and t[-1:] in '”」"' and t.count("“") <= 1
-
-
-Piece = tuple[int, int, int]  # (hit index, start, end): a quote inside that hit's passage
-
-
-def locate(span: tuple[int, int], doc_id: str, hits: Sequence[Hit], prefer: int) -> int | None:
-    """The offered passage that holds the span (the preferred one first), or None."""
-    order = [prefer] + [i for i in range(len(hits)) if i != prefer]
-    for i in order:
-        c = hits[i].chunk
-        if c.doc_id == doc_id and c.start <= span[0] and span[1] <= c.end:
-            return i
-    return None
-
-
-def cover(span: tuple[int, int], doc_id: str, hits: Sequence[Hit], prefer: int) -> list[Piece] | None:
-    """Pieces of offered passages that together cover the span (one passage when one holds it all;
-    else the passage holding its start, then the rest), or None when part of it was not offered."""
-    i = locate(span, doc_id, hits, prefer)
-    if i is not None:
-        return [(i, span[0], span[1])]
-    out: list[Piece] = []
-    pos = span[0]
-    while pos < span[1]:
-        best = None
-        for k, h in enumerate(hits):
-            c = h.chunk
-            if (
-                c.doc_id == doc_id
-                and c.start <= pos < c.end
-                and (best is None or c.end > hits[best].chunk.end)
-            ):
-                best = k
-        if best is None:
-            return None
-        end = min(span[1], hits[best].chunk.end)
-        out.append((best, pos, end))
-        pos = end
-    return out
-
-
-def pieces_overlap(a: Sequence[Piece], b: Sequence[Piece], hits: Sequence[Hit]) -> bool:
-    return any(
-        hits[i].chunk.doc_id == hits[j].chunk.doc_id and s1 < e2 and s2 < e1
-        for i, s1, e1 in a
-        for j, s2, e2 in b
-    )
-
-
-def merge_pieces(pieces: Sequence[Piece], text: str) -> list[Piece]:
-    """Adjacent pieces of the same passage become one quote (only whitespace between them)."""
-    out: list[Piece] = []
-    for p in pieces:
-        if out and out[-1][0] == p[0] and not text[out[-1][2] : p[1]].strip():
-            out[-1] = (p[0], out[-1][1], p[2])
-        else:
-            out.append(p)
-    return out
-
-
-def span_text(hit: Hit, documents: Mapping[str, Document] | None, start: int, end: int) -> str:
-    """The original text [start, end) of the hit's document (document offsets)."""
-    doc = documents.get(hit.chunk.doc_id) if documents else None
-    if doc is not None:
-        return doc.text[start:end]
-    return hit.chunk.text[start - hit.chunk.start : end - hit.chunk.start]

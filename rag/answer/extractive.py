@@ -13,36 +13,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
-from rag.answer.citations import (
-    Piece,
-    cover,
-    display_text,
-    is_quotation,
-    make_citation,
-    merge_pieces,
-    pieces_overlap,
-    quotation_before,
-    sentence_after,
-    sentence_before,
-    span_text,
-    whole_sentence,
-)
-from rag.query.question import REQUIRED_KINDS, QuestionInfo, analyse_question, place_stem, split_question
-from rag.retrieve.sentence_scoring import (
-    REASON_RE,
-    Scored,
-    Unit,
-    demote_other_places,
-    has_kind,
-    preceding_context,
-    score_units,
-    units_of,
-)
+from rag.answer.citations import make_citation
+from rag.answer.corpus import Corpus, folded_corpus, has_all_kinds, known_to, unknown_terms
+from rag.answer.quotes import Piece, display_text, pieces_overlap, span_text
+from rag.answer.widen import lead, widen
+from rag.query.analysis import Query, as_query
+from rag.query.question import QuestionInfo
+from rag.retrieve.kinds import has_kind
+from rag.retrieve.sentence_scoring import Scored, demote_other_places, score_units
+from rag.retrieve.units import Unit, preceding_context, units_of
 from rag.types import Answer, Citation, Document, Hit
-from rag.zh.lexicon import lexicon
+from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.text import fold
 
 NOT_FOUND_PREFIX = lexicon().text("answers.not_found_prefix")
@@ -52,14 +37,15 @@ class Answerer(Protocol):
     name: str
 
     def stream(
-        self, question: str, hits: Sequence[Hit], documents: Mapping[str, Document]
+        self, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
     ) -> Iterator[str | Answer]:
-        """Yields text deltas as they are produced; the last item is the final, verified Answer."""
+        """Yields text deltas as they are produced; the last item is the final, verified Answer.
+        A plain question is analysed first (rag.query.analysis.as_query)."""
         ...
 
 
 def answer(
-    answerer: Answerer, question: str, hits: Sequence[Hit], documents: Mapping[str, Document]
+    answerer: Answerer, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
 ) -> Answer:
     """Run an answerer to the end and return its final Answer."""
     final: Answer | None = None
@@ -71,75 +57,17 @@ def answer(
     return final
 
 
-# --- the corpus, for terms the documents never mention ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """The folded text of every document: which documents name a person or place, and which
-    words the documents use at all."""
-
-    texts: Mapping[str, str]  # doc id -> folded text
-    joined: str
-
-    def mentions(self, term: str) -> bool:
-        return term in self.joined
-
-
-_corpus_cache: dict[tuple, Corpus] = {}
-
-
-def folded_corpus(documents: Mapping[str, Document]) -> Corpus:
-    """Folded once per document collection (a snapshot's mapping does not change; a changed one
-    has another identity or size)."""
-    key = (id(documents), len(documents), sum(len(d.text) for d in documents.values()))
-    cached = _corpus_cache.get(key)
-    if cached is None:
-        texts = {doc_id: fold(doc.text) for doc_id, doc in documents.items()}
-        cached = Corpus(texts=texts, joined="\x00".join(texts.values()))
-        _corpus_cache.clear()
-        _corpus_cache[key] = cached
-    return cached
-
-
-def known_to(info: QuestionInfo, corpus: Corpus) -> QuestionInfo:
-    """The question's tokens and bigrams that some document contains: a word no document uses
-    (a paraphrase, a jieba artefact like 组各有) cannot tell passages apart and would only lower
-    every score alike. Unknown places and posts are caught before this (`unknown_terms`)."""
-    known = corpus.mentions
-    tokens = tuple(t for t in info.tokens if known(t))
-    return replace(
-        info,
-        tokens=tokens or info.tokens,
-        counted=tuple(t for t in info.counted if t in tokens),
-        bigrams=frozenset(b for b in info.bigrams if known(b)) or info.bigrams,
-    )
-
-
-_POST_TOKEN = re.compile(r"[\u4e00-\u9fff]长$")
-
-
-def unknown_terms(info: QuestionInfo, corpus: Corpus) -> list[str]:
-    """Places and posts of the question that no document mentions (成都市, 县长): a sign that the
-    question is about something the documents do not cover."""
-    out = []
-    probes = [(e, place_stem(e)) for e in info.places]
-    probes += [(t, t) for t in info.tokens if _POST_TOKEN.search(t) and len(t) <= 3]
-    for term, probe in probes:
-        if not corpus.mentions(probe):
-            out.append(term)
-    return out
-
-
-def has_all_kinds(info: QuestionInfo, folded: str) -> bool:
-    """The text holds every kind of answer the question requires."""
-    return all(has_kind(k, folded, info) for k in info.kinds if k in REQUIRED_KINDS)
-
-
 # --- writing the answer ---------------------------------------------------------------------------
 
 
-_CLAUSE_RE = re.compile(r"[^，,；;：:。！？!?]+[，,；;：:。！？!?”’」』]*")
+@lexicon_cached
+@lru_cache(maxsize=1)
+def _clause_and_end() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a clause with its closing punctuation, the end of a finished sentence)"""
+    lex = lexicon()
+    ends, quotes = re.escape(lex.text("text.clause_ends")), re.escape(lex.text("text.quote_closers"))
+    stops, closing = re.escape(lex.text("text.full_stops")), re.escape(lex.text("text.closing_quotes"))
+    return re.compile(f"[^{ends}]+[{ends}{quotes}]*"), re.compile(f"[{stops}{closing}]$")
 
 
 def trim_unit(text: str, info: QuestionInfo, max_chars: int) -> tuple[int, int]:
@@ -148,7 +76,7 @@ def trim_unit(text: str, info: QuestionInfo, max_chars: int) -> tuple[int, int]:
     (whole sentences were more often right than clauses trimmed hard). Offsets into `text`."""
     if len(text) <= max_chars:
         return 0, len(text)
-    clauses = [(m.start(), m.end()) for m in _CLAUSE_RE.finditer(text)]
+    clauses = [(m.start(), m.end()) for m in _clause_and_end()[0].finditer(text)]
     useful = []
     for k, (a, b) in enumerate(clauses):
         folded = fold(text[a:b])
@@ -161,11 +89,6 @@ def trim_unit(text: str, info: QuestionInfo, max_chars: int) -> tuple[int, int]:
         return start, len(text)
     last = min(useful[-1] + 2, len(clauses) - 1)
     return start, clauses[last][1]
-
-
-_LIST_Q = re.compile(r"哪几|哪些|几个方面|几方面|几项")  # the answer may be a list over several sentences
-LIST_MAX = 3
-_ATTRIBUTION_END = re.compile(r"(?:表示|说|说道|介绍|指出|强调|谈道|这样说|点出\w{0,8})[。！!]?[”’」』]?$")
 
 
 @dataclass(frozen=True)
@@ -183,20 +106,19 @@ class ExtractiveAnswerer:
     offer: int = 3  # passages offered when abstaining
 
     def stream(
-        self, question: str, hits: Sequence[Hit], documents: Mapping[str, Document]
+        self, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
     ) -> Iterator[str | Answer]:
-        ans = self.build(question, hits, documents)
+        ans = self.build(as_query(question), hits, documents)
         if ans.text:
             yield ans.text
         yield ans
 
-    def build(self, question: str, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
+    def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
         corpus = folded_corpus(documents)
         units = units_of(hits, documents)
         quotes: list[list[Piece]] = []
         leads: dict[int, str] = {}  # quote index -> where it comes from, when the quote cannot say
-        for part in split_question(question):
-            info = analyse_question(part)
+        for info in query.parts:
             if not info.tokens or unknown_terms(info, corpus):
                 continue
             info = known_to(info, corpus)
@@ -204,22 +126,22 @@ class ExtractiveAnswerer:
             if found and quotes and self.answered_by(info, found[0], quotes, units, hits, documents):
                 continue
             for best in found:
-                pieces = self.widen(best.unit, info, hits, documents)
+                pieces = widen(best.unit, info, hits, documents, self.extend_reasons)
                 if not any(pieces_overlap(pieces, q, hits) for q in quotes):
                     quotes.append(pieces)
-                    lead = self.lead(info, pieces, hits, documents)
-                    if lead:
-                        leads[len(quotes) - 1] = lead
+                    lead_in = lead(info, pieces, hits, documents)
+                    if lead_in:
+                        leads[len(quotes) - 1] = lead_in
         if not quotes:
-            return self.abstain(question, hits)
+            return self.abstain(query.rewritten, hits)
         parts: list[str] = []
         citations: list[Citation] = []
-        whole = analyse_question(question)
+        whole = query.whole
         for q_index, pieces in enumerate(quotes):
             joined = "".join(span_text(hits[i], documents, a, b) for i, a, b in pieces)
             a, b = trim_unit(joined, whole, self.trim_over)
             shown = display_text(joined[a:b]).rstrip("，,；;：:、 ")
-            if not re.search(r"[。！？!?…”」』]$", shown):
+            if not _clause_and_end()[1].search(shown):
                 shown += "。"
             marks = ""
             offset = 0
@@ -233,7 +155,7 @@ class ExtractiveAnswerer:
                 marks += f"[{n}]"
             parts.append(leads.get(q_index, "") + shown + marks)
         return Answer(
-            question=question,
+            question=query.rewritten,
             text="".join(parts),
             abstained=False,
             rewritten_query="",
@@ -292,133 +214,6 @@ class ExtractiveAnswerer:
             if has_all_kinds(info, unit.folded) and again.score >= 0.85 * best.score:
                 return True
         return False
-
-    def widen(
-        self, unit: Unit, info: QuestionInfo, hits: Sequence[Hit], documents: Mapping[str, Document]
-    ) -> list[Piece]:
-        """The unit as pieces of offered passages (each quote stays inside its passage), widened to
-        what a reader needs: the whole sentence when a chunk boundary cut it; the quotation that an
-        attribution ("…某某表示。") refers to, or the attribution after a bare quotation; for a
-        哪里-question, the sentence before that names the place; for a 为什么-question, the
-        sentences of the paragraph that give the cause (before: …致使/因…, at most two; after:
-        据介绍…, or one naming the person). Parts that no offered passage holds are left out."""
-        own = [(unit.hit_index, unit.start, unit.end)]
-        doc = documents.get(unit.doc_id)
-        if doc is None:
-            return own
-        text = doc.text
-        core = cover(whole_sentence(text, unit.start, unit.end), unit.doc_id, hits, unit.hit_index) or own
-        before: list[Piece] = []
-        after: list[Piece] = []
-        core_text = fold(text[core[0][1] : core[-1][2]])
-        if _ATTRIBUTION_END.search(core_text):
-            # "“…”某某表示。": what was said is the quotation before (one or more sentences)
-            span = quotation_before(text, core[0][1])
-            if span is not None:
-                before = cover(span, unit.doc_id, hits, core[0][0]) or self._sentences_back(
-                    text, core[0][1], span[0], unit.doc_id, hits, core[0][0]
-                )
-        elif is_quotation(text[core[0][1] : core[-1][2]]):
-            # "“…”" alone: who said it, and about whom, is the sentence after
-            span = sentence_after(text, core[-1][2])
-            if span is not None and not is_quotation(text[span[0] : span[1]]) and span[1] - span[0] <= 80:
-                after = cover(span, unit.doc_id, hits, core[-1][0]) or []
-        if not after and _LIST_Q.search(info.folded):
-            after = self._list_after(text, core[-1][2], core_text, info, unit.doc_id, hits, core[-1][0])
-        if "place" in info.kinds and not before and not has_kind("place", core_text, info):
-            # the place the answer is about is named in a sentence before, in the same paragraph
-            pos = core[0][1]
-            for _ in range(2):
-                span = sentence_before(text, pos)
-                if span is None:
-                    break
-                got = cover(span, unit.doc_id, hits, core[0][0])
-                if got is None:
-                    break
-                before = got + before
-                if has_kind("place", fold(text[span[0] : span[1]]), info):
-                    break
-                pos = span[0]
-        if self.extend_reasons and "reason" in info.kinds:
-            pos = core[0][1]
-            for _ in range(2):
-                span = sentence_before(text, pos)
-                if span is None or not REASON_RE.search(fold(text[span[0] : span[1]])):
-                    break
-                got = cover(span, unit.doc_id, hits, core[0][0])
-                if got is None:
-                    break
-                before = got + before
-                pos = span[0]
-            span = sentence_after(text, core[-1][2])
-            if span is not None:
-                nxt = fold(text[span[0] : span[1]])
-                if re.match(r"据介绍|经查|据了解|原来", nxt) or any(n in nxt for n in info.names):
-                    after = cover(span, unit.doc_id, hits, core[-1][0]) or []
-        return merge_pieces(before + core + after, text)
-
-    @staticmethod
-    def lead(
-        info: QuestionInfo, pieces: Sequence[Piece], hits: Sequence[Hit], documents: Mapping[str, Document]
-    ) -> str:
-        """ "《title》：" before a quote that answers a 哪里-question without naming the place, when the
-        title of its document names it (the sentence naming it was not among the passages)."""
-        if "place" not in info.kinds:
-            return ""
-        text = fold("".join(span_text(hits[i], documents, a, b) for i, a, b in pieces))
-        if has_kind("place", text, info):
-            return ""
-        hit = hits[pieces[0][0]]
-        doc = documents.get(hit.chunk.doc_id)
-        title = hit.title or (doc.title if doc else "")
-        return f"《{display_text(title)}》：" if title and has_kind("place", fold(title), info) else ""
-
-    @staticmethod
-    def _list_after(
-        text: str, pos: int, core_text: str, info: QuestionInfo, doc_id: str, hits: Sequence[Hit], prefer: int
-    ) -> list[Piece]:
-        """For a question asking for several items: the sentences right after the quote (into the
-        next paragraph when the quote ends its own: "…明确了监督重点。" then "聚焦…；聚焦…") that
-        each hold a question word the quote lacks. At most LIST_MAX."""
-        out: list[Piece] = []
-        crossed = False
-        for _ in range(LIST_MAX):
-            nxt = pos
-            while nxt < len(text) and text[nxt].isspace():
-                nxt += 1
-            if "\n" in text[pos:nxt]:
-                if crossed or out:
-                    break
-                crossed = True
-            span = sentence_after(text, nxt)
-            if span is None:
-                break
-            folded = fold(text[span[0] : span[1]])
-            if not any(t in folded and t not in core_text for t in info.tokens):
-                break
-            got = cover(span, doc_id, hits, prefer)
-            if got is None:
-                break
-            out += got
-            pos = span[1]
-        return out
-
-    @staticmethod
-    def _sentences_back(
-        text: str, pos: int, limit: int, doc_id: str, hits: Sequence[Hit], prefer: int
-    ) -> list[Piece]:
-        """As many whole sentences before `pos` (back to `limit`) as offered passages hold."""
-        out: list[Piece] = []
-        while pos > limit:
-            span = sentence_before(text, pos)
-            if span is None or span[0] < limit:
-                break
-            got = cover(span, doc_id, hits, prefer)
-            if got is None:
-                break
-            out = got + out
-            pos = span[0]
-        return out
 
     def abstain(self, question: str, hits: Sequence[Hit]) -> Answer:
         offered = tuple(hits[: self.offer])

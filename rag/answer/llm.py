@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 
 from rag.answer.citations import (
     best_supporting_span,
-    display_text,
     make_citation,
     renumber,
     split_claims,
@@ -27,6 +26,8 @@ from rag.answer.citations import (
     verify_claim,
 )
 from rag.answer.extractive import NOT_FOUND_PREFIX, Answerer
+from rag.answer.quotes import display_text
+from rag.query.analysis import Query, as_query
 from rag.types import Answer, Citation, Document, Hit
 
 SYSTEM_PROMPT = (
@@ -165,35 +166,34 @@ class OpenAICompatibleAnswerer:
     # --- the answerer ------------------------------------------------------------------------
 
     def stream(
-        self, question: str, hits: Sequence[Hit], documents: Mapping[str, Document]
+        self, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
     ) -> Iterator[str | Answer]:
+        query = as_query(question)
         passages = list(hits[: self.max_passages])
         if not passages:
-            yield from self._fall_back(question, hits, documents, "没有可供回答的资料")
+            yield from self._fall_back(query, hits, documents, "没有可供回答的资料")
             return
         raw: list[str] = []
         try:
-            for delta in self.chat_stream(build_messages(question, passages, documents)):
+            for delta in self.chat_stream(build_messages(query.rewritten, passages, documents)):
                 raw.append(delta)
                 yield delta
         except LLMError as exc:
-            yield from self._fall_back(
-                question, hits, documents, f"语言模型不可用：{exc}", streamed=bool(raw)
-            )
+            yield from self._fall_back(query, hits, documents, f"语言模型不可用：{exc}", streamed=bool(raw))
             return
         text = "".join(raw).strip()
         if not text:
-            yield from self._fall_back(question, hits, documents, "语言模型没有返回内容", streamed=False)
+            yield from self._fall_back(query, hits, documents, "语言模型没有返回内容", streamed=False)
             return
         checked = verify_answer(text, passages, documents)
         if not checked.citations:
             reason = "语言模型的回答没有能被资料证实的内容"
             if text.startswith(NOT_FOUND_PREFIX):
                 reason = "语言模型在资料中没有找到答案"
-            yield from self._fall_back(question, hits, documents, reason, streamed=True)
+            yield from self._fall_back(query, hits, documents, reason, streamed=True)
             return
         yield Answer(
-            question=question,
+            question=query.rewritten,
             text=checked.text,
             abstained=False,
             rewritten_query="",
@@ -203,7 +203,7 @@ class OpenAICompatibleAnswerer:
 
     def _fall_back(
         self,
-        question: str,
+        query: Query,
         hits: Sequence[Hit],
         documents: Mapping[str, Document],
         reason: str,
@@ -212,11 +212,11 @@ class OpenAICompatibleAnswerer:
         note = f"（{reason}；以下是直接摘自资料的回答。）"
         if self.fallback is None:
             text = f"{NOT_FOUND_PREFIX}可以核实的回答。{note.replace('以下是直接摘自资料的回答。', '')}"
-            yield Answer(question, text, True, "", (), tuple(hits[:3]))
+            yield Answer(query.rewritten, text, True, "", (), tuple(hits[:3]))
             return
         yield ("\n\n" if streamed else "") + note + "\n"
         final = None
-        for item in self.fallback.stream(question, hits, documents):
+        for item in self.fallback.stream(query, hits, documents):
             if isinstance(item, Answer):
                 final = item
             else:

@@ -1,7 +1,8 @@
 """What a question asks for: its content tokens and bigrams, the kind of answer it wants (a
 number with its measure word, a person, a date, a punishment, a post, a place, an organisation, a
 reason), the people and places it names; and the parts of a question that asks several things
-("…和…分别…", "…？…？"), each answered on its own.
+("…和…分别…", "…？…？"), each answered on its own. The wording it reads is in
+rag/zh/data/questions.toml.
 """
 
 from __future__ import annotations
@@ -9,59 +10,74 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from rag.query.rewrite import PLACE_SUFFIX, entities, rewrite_followup
+from rag.query.rewrite import entities, rewrite_followup
+from rag.zh.lexicon import lexicon, lexicon_cached
+from rag.zh.numbers import cn_to_int
 from rag.zh.text import fold, tokenize
+from rag.zh.words import HAN_OR_ALNUM_RUNS, pair_bigrams
 
-# --- what the question asks for ---------------------------------------------------------------
-
-MEASURES = "个人次起名条项份家例天日月年轮组位件批所户座处号届元岁"
-_NUMBER_Q = re.compile(rf"(?<![哪第])(?:多少|几(?![乎率]))(?:个?([人名位])|([{MEASURES}]))?")
-_KIND_PATTERNS: dict[str, re.Pattern[str]] = {
-    "number": re.compile(r"(?<![哪第])(?:多少|几(?![乎率]))|多久|多长时间|多大|人数|次数"),
-    "person": re.compile(
-        r"谁|哪位|哪一位|什么人|何人|姓名|名字|叫什么|哪(?:个|名)\w{0,4}?(?:员|人|官|干部|同志|领导|书记)"
-    ),
-    "date": re.compile(r"何时|什么时候|哪天|哪一天|几月|几号|几日|哪年|哪一年|什么时间|什么日子|日期"),
-    "punishment": re.compile(
-        r"(?:什么|何种|哪种|怎样|怎么|如何|哪些)\w{0,3}(?:处分|处罚|问责|追责|惩)"
-        r"|(?:处分|处罚|问责|追责)(?:是|为)?(?:什么|何种|怎样|如何)|受到(?:了)?(?:什么|何种|哪些|怎样)"
-        r"|(?:被|干部|官员|党员|领导|负责人|院长|书记|局长|主任).*(?:什么|何种|怎样|怎么|如何)\w{0,3}处理"
-    ),
-    "post": re.compile(r"职务|职位|官职|担任|兼任|什么职|何职|身份|什么岗位|任什么"),
-    "place": re.compile(
-        r"哪里|哪儿|什么地方|何地|何处|在哪|哪些地方|哪个地方|哪几个地方|哪两个地方|哪些地区"
-        r"|哪个(?:省|市|区|县|镇|乡|村|街道|社区|小区)"
-    ),
-    "org": re.compile(
-        r"哪些?(?:个|家)?(?:部门|单位|机构|机关|组织|公司|纪检监察组|组|医院|媒体)|什么(?:部门|单位|机构|机关|组织)"
-    ),
-    "reason": re.compile(r"为什么|为何|什么原因|原因是|因为什么|为啥|怎么回事"),
-}
+KINDS = ("number", "person", "date", "punishment", "post", "place", "org", "reason")
 # kinds an answer must hold; the others only raise a sentence's score
 REQUIRED_KINDS = ("number", "person", "date", "appointment", "punishment", "place", "org")
-_APPOINT_Q = re.compile(r"(?:新|现任|接任|继任|新任)(?:的)?[\u4e00-\u9fff]{0,6}?(?:长|书记|主任)")
-_MULTI_Q = re.compile(r"哪(两|三|几)个?(?:地方|地区|单位|部门)|哪(两|三)")
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    kinds: dict[str, re.Pattern[str]]
+    count: re.Pattern[str]  # 多少/几 and the measure word after it (people: group 1, else group 2)
+    duration: re.Pattern[str]
+    money: re.Pattern[str]
+    appointment: re.Pattern[str]
+    several: re.Pattern[str]
+    listing: re.Pattern[str]
+    identity: re.Pattern[str]
+    located: re.Pattern[str]
+    generic: frozenset[str]
+    asking_token: re.Pattern[str]
+    question_words: re.Pattern[str]
+    particles: re.Pattern[str]
+    count_fillers: re.Pattern[str]
+    unbound: str
+    part_asks: re.Pattern[str]
+    pair: re.Pattern[str]
+    distributive: re.Pattern[str]
+
+
+@lexicon_cached
+@lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    lex = lexicon()
+    people, asked = lex.text("measures.people"), lex.text("measures.asked")
+    conjunctions = "|".join(lex.words("questions.parts.conjunctions"))
+    return _Patterns(
+        kinds={k: lex.pattern(f"questions.kinds.{k}") for k in KINDS},
+        count=lex.pattern("questions.asks.count", f"{{}}(?:个?([{people}])|([{asked}]))?"),
+        duration=lex.pattern("questions.asks.duration"),
+        money=lex.pattern("questions.asks.money"),
+        appointment=lex.pattern("questions.asks.appointment"),
+        several=re.compile(lex.text("questions.asks.several")),
+        listing=lex.pattern("questions.asks.listing"),
+        identity=lex.pattern("questions.asks.identity"),
+        located=re.compile(lex.text("questions.asks.located")),
+        generic=frozenset(lex.words("questions.words.generic")),
+        asking_token=lex.pattern("questions.words.asking"),
+        question_words=lex.pattern("questions.words.question_words"),
+        particles=re.compile(f"[{lex.text('questions.words.particles')}]"),
+        count_fillers=re.compile(f"[{lex.text('questions.words.count_fillers')}]+$"),
+        unbound=lex.text("questions.words.unbound"),
+        part_asks=lex.pattern("questions.parts.asking"),
+        pair=re.compile(f"^(?P<x>.+?)(?:{conjunctions})(?P<y>.+)$"),
+        distributive=lex.pattern("questions.parts.distributive"),
+    )
 
 
 def _multi_count(folded: str) -> int:
-    m = _MULTI_Q.search(folded)
+    m = _patterns().several.search(folded)
     if not m:
         return 0
-    return {"两": 2, "三": 3}.get(m.group(1) or m.group(2), 3)
-
-
-# words that, as question tokens, say what kind of answer is wanted rather than what it is about
-_GENERIC_TOKENS = frozenset(
-    """职务 职位 身份 名字 时候 时间 地方 方面 原因 意思 情况
-    哪家 哪位 一共 总共 到底 具体 各有 分别 两个 三个""".split()
-)
-_PARTICLES = re.compile(r"[的了是在有]")
-_ASKING_TOKEN = re.compile(r"哪|谁|什么|多少|几个|几[条项名人次]|多久|为何|怎么|如何")
-_QUESTION_WORDS = re.compile(
-    r"是谁|是什么|叫什么|什么|多少|哪些|哪个|哪家|哪位|哪里|哪儿|哪天|哪年|哪|几|谁|为什么|为何|怎么|怎样|如何|吗|呢|吧"
-    r"|一共|总共|分别|都"
-)
+    return cn_to_int(m.group(1) or m.group(2)) or 3  # 哪几: 3
 
 
 @dataclass(frozen=True)
@@ -82,86 +98,82 @@ class QuestionInfo:
     multi: int  # how many answers from different documents it wants ("哪两个地方…": 2), 0: one
     dates: tuple[str, ...] = ()  # days it names ("1月14日"): a sentence with the same date is about it
     located: tuple[str, ...] = ()  # tokens of what a 哪里-question locates ("隔离点分别在什么地方": 隔离)
-
-
-def _bigrams(folded: str) -> set[str]:
-    out: set[str] = set()
-    for run in re.findall(r"[\u4e00-\u9fff]+|[a-z0-9]+", folded):
-        out.update(run[i : i + 2] for i in range(len(run) - 1))
-    return out
+    listing: bool = False  # it asks for several items (哪些, 几个方面): the answer may run over sentences
 
 
 def place_stem(word: str) -> str:
-    return word[:-1] if len(word) >= 3 and word[-1] in PLACE_SUFFIX else word
+    """资源县 -> 资源: a place without its suffix, as other texts may name it."""
+    return word[:-1] if len(word) >= 3 and word[-1] in lexicon().text("places.suffixes") else word
+
+
+_TWO_HAN = re.compile(r"[\u4e00-\u9fff]{2}")
 
 
 def _bindings(folded: str, places: Sequence[str]) -> tuple[str, ...]:
     """ "西宁市纪委书记" -> "市纪委": a post bound to the kind of place it belongs to (市 not 省)."""
+    unbound = _patterns().unbound
     out = []
     for p in places:
         i = folded.find(p)
         rest = folded[i + len(p) :].lstrip("的") if i >= 0 else ""
-        if re.match(r"[\u4e00-\u9fff]{2}", rest) and rest[0] not in "是在有和与各都":
+        if _TWO_HAN.match(rest) and rest[0] not in unbound:
             out.append(p[-1] + rest[:2])
     return tuple(out)
 
 
 # a day, with or without its year and month; or a month of a year
 _DATE_LITERAL = re.compile(r"(?:\d{4}年)?\d{1,2}月\d{1,2}[日号]|\d{4}年\d{1,2}月")
+_SPACE = re.compile(r"\s")
+_NON_WORD = re.compile(r"\W")
+_WORD = re.compile(r"\w")
+_DIGITS = re.compile(r"\d+")
 
 
 def _dates(folded: str) -> tuple[str, ...]:
-    found = _DATE_LITERAL.finditer(re.sub(r"\s", "", folded))
+    found = _DATE_LITERAL.finditer(_SPACE.sub("", folded))
     return tuple(dict.fromkeys(m.group().replace("号", "日") for m in found))
-
-
-_LOCATED_Q = re.compile(r"([\u4e00-\u9fff]{2,6}?)(?:分别|都|各)?(?:在|位于)(?:哪里|哪儿|什么地方|何处|何地)")
 
 
 def _located(folded: str, tokens: Sequence[str]) -> tuple[str, ...]:
     """The head noun (last token) of what a 哪里-question asks the place of."""
-    m = _LOCATED_Q.search(folded)
+    m = _patterns().located.search(folded)
     inside = [t for t in tokens if m and t in m.group(1)]
     return (max(inside, key=lambda t: m.group(1).rfind(t)),) if inside else ()
 
 
-_IDENTITY_Q = re.compile(r"^\W*[\u4e00-\u9fff]{2,4}(?:是谁|是什么人|是何人|是哪位|是干什么的|是做什么的)\W*$")
-
-
 def analyse_question(question: str) -> QuestionInfo:
+    pat = _patterns()
     folded = fold(question)
     tokens = tuple(
         dict.fromkeys(
             t
             for t in tokenize(question)
-            if (len(t) >= 2 or t.isdigit()) and t not in _GENERIC_TOKENS and not _ASKING_TOKEN.search(t)
+            if (len(t) >= 2 or t.isdigit()) and t not in pat.generic and not pat.asking_token.search(t)
         )
     )
-    kinds = {k for k, p in _KIND_PATTERNS.items() if p.search(folded)}
+    kinds = {k for k, p in pat.kinds.items() if p.search(folded)}
     if "person" in kinds and "post" in kinds and "谁" in folded:
         kinds.discard("post")  # "担任…的是谁" wants the name
-    if _APPOINT_Q.search(folded) and "person" in kinds:
+    if pat.appointment.search(folded) and "person" in kinds:
         kinds.add("appointment")
     ents = entities(question)
     places = [e.text for e in ents if e.kind == "place"]
     measure, before, after, counted = "", "", "", ()
-    m = _NUMBER_Q.search(folded)
-    if re.search(r"多久|多长时间", folded):
+    m = pat.count.search(folded)
+    if pat.duration.search(folded):
         measure = "时长"
     elif m:
-        measure = (
-            m.group(1) or m.group(2) or ("元" if re.match(r"多少钱|多少万?元", folded[m.start() :]) else "")
-        )
-        head = re.sub(r"[了的共计一总]+$", "", re.sub(r"\W", "", folded[: m.start()]))
+        measure = m.group(1) or m.group(2) or ("元" if pat.money.match(folded[m.start() :]) else "")
+        head = pat.count_fillers.sub("", _NON_WORD.sub("", folded[: m.start()]))
         before = head[-4:]
-        after = re.sub(r"\W", "", folded[m.end() :])[:4]
+        after = _NON_WORD.sub("", folded[m.end() :])[:4]
         window = folded[max(0, m.start() - 7) : m.start()]
         named = {e.text for e in ents} | {place_stem(e.text) for e in ents}
-        counted = tuple(t for t in tokens if t in window and not re.fullmatch(r"\d+", t) and t not in named)
+        counted = tuple(t for t in tokens if t in window and not _DIGITS.fullmatch(t) and t not in named)
     if "date" in kinds:
         kinds.discard("number")  # "几月几日" is a date, not a count
     names = frozenset(e.text for e in ents if e.kind == "person")
-    if names and _IDENTITY_Q.search(folded):
+    if names and pat.identity.search(folded):
         kinds.discard("person")  # "刘仁甫是谁": the name is given; the answer is who they are (a post)
         kinds.add("post")
     required = tuple(dict.fromkeys(place_stem(e.text) for e in ents if e.kind in ("person", "place")))
@@ -169,7 +181,9 @@ def analyse_question(question: str) -> QuestionInfo:
         text=question,
         folded=folded,
         tokens=tokens,
-        bigrams=frozenset(_bigrams(_PARTICLES.sub("", _QUESTION_WORDS.sub(" ", folded)))),
+        bigrams=frozenset(
+            pair_bigrams(pat.particles.sub("", pat.question_words.sub(" ", folded)), HAN_OR_ALNUM_RUNS)
+        ),
         kinds=frozenset(kinds),
         measure=measure,
         before=before,
@@ -182,14 +196,13 @@ def analyse_question(question: str) -> QuestionInfo:
         multi=_multi_count(folded),
         dates=_dates(folded),
         located=_located(folded, tokens),
+        listing=bool(pat.listing.search(folded)),
     )
 
 
 # --- a question that asks several things ---------------------------------------------------------
 
-_ASKS = r"什么|多少|几|哪|谁|为什么|为何|如何|怎么|怎样|何时|多久|多长|多大|吗|是否|有没有"
 _PART_END = re.compile(r"[？?]+|[，,；;]")
-_PAIR_SPLIT = re.compile(r"^(?P<x>.+?)(?:和|与|跟|以及)(?P<y>.+)$")
 
 
 def split_question(question: str) -> list[str]:
@@ -197,11 +210,12 @@ def split_question(question: str) -> list[str]:
     each side asks something (a lead-in without a question stays with the part after it, and a
     later part's pronoun is resolved from the first: "他为什么…" -> "刘仁甫为什么…"); "X和Y的Z
     分别/各/都…" becomes "X的Z…" and "Y的Z…". A simple question is its own only part."""
-    pieces = [p.strip() for p in _PART_END.split(question) if re.search(r"\w", p)]
+    asks = _patterns().part_asks
+    pieces = [p.strip() for p in _PART_END.split(question) if _WORD.search(p)]
     parts: list[str] = []
     lead = ""
     for p in pieces:
-        if re.search(_ASKS, p):
+        if asks.search(p):
             parts.append(lead + p)
             lead = ""
         else:
@@ -215,11 +229,12 @@ def split_question(question: str) -> list[str]:
 
 
 def _split_pair(question: str) -> list[str]:
-    m = _PAIR_SPLIT.match(question)
-    if not m or not re.search(r"分别|各|都", question):
+    pat = _patterns()
+    m = pat.pair.match(question)
+    if not m or not pat.distributive.search(question):
         return [question]
     x, y = m.group("x"), m.group("y")
-    if not re.search(_ASKS, y) or re.search(_ASKS, x):
+    if not pat.part_asks.search(y) or pat.part_asks.search(x):
         return [question]
     # where Y ends and the shared rest begins: at 的 when X is a bare name, else at 分别/各/都
     cut = None
@@ -227,7 +242,7 @@ def _split_pair(question: str) -> list[str]:
         i = y.find("的")
         cut = i if i > 0 else None
     if cut is None:
-        j = re.search(r"分别|各|都", y)
+        j = pat.distributive.search(y)
         cut = j.start() if j else None
     if not cut:
         return [question]

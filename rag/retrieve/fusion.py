@@ -24,24 +24,3 @@ def reciprocal_rank_fusion(
             via.setdefault(item, []).append(name)
     order = sorted(scores, key=lambda item: -scores[item])  # sorted() is stable
     return [(item, scores[item], tuple(via[item])) for item in order]
-
-
-def weighted_score_fusion(
-    scored: Mapping[str, Sequence[tuple[str, float]]],
-    weights: Mapping[str, float] | None = None,
-) -> list[tuple[str, float, tuple[str, ...]]]:
-    """Min-max normalise each retriever's scores to [0, 1], then add them with weights."""
-    scores: dict[str, float] = {}
-    via: dict[str, list[str]] = {}
-    for name, items in scored.items():
-        if not items:
-            continue
-        values = [s for _, s in items]
-        lo, hi = min(values), max(values)
-        span = hi - lo or 1.0
-        w = 1.0 if weights is None else float(weights.get(name, 0.0))
-        for item, s in items:
-            scores[item] = scores.get(item, 0.0) + w * (s - lo) / span
-            via.setdefault(item, []).append(name)
-    order = sorted(scores, key=lambda item: -scores[item])
-    return [(item, scores[item], tuple(via[item])) for item in order]

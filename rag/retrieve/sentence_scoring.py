@@ -18,77 +18,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from rag.answer.citations import numbers_with_measures, sentence_spans_in_chunk
-from rag.query.question import (
-    MEASURES,
-    REQUIRED_KINDS,
-    QuestionInfo,
-    analyse_question,
-    place_stem,
-    split_question,
-)
-from rag.query.rewrite import PLACE_SUFFIX, entities, person_names
+import numpy as np
+
+from rag.query.analysis import Query, as_query
+from rag.query.question import REQUIRED_KINDS, QuestionInfo
+from rag.retrieve.kinds import anchored, has_kind, names_other_place
+from rag.retrieve.units import Unit, paragraph_part, units_of
 from rag.types import Document, Hit
 from rag.zh.synonyms import synonyms
-from rag.zh.text import fold
-
-# --- what kind of answer a sentence holds ---------------------------------------------------------
-
-# measure words that count the same things: 几个人 is answered by 12名, 多少起 by 4件
-_MEASURE_CLASS = {m: c for c in ("人名位", "个家所座处", "起件例", "项条", "次轮", "天日") for m in c}
-
-# a sanction given to someone, not a call for sanctions in general ("要进行追责问责")
-_PUNISH_RE = re.compile(
-    r"处分|诫勉|免去|免职|撤职|警告|记过|留党察看|开除|立案|审查调查|批评教育|降级|点名通报|通报批评|问责调查"
-    r"|(?:受到|给予|予以|被)\w{0,8}(?:处理|处罚|通报|问责|追责)"
-)
-_POST_RE = re.compile(
-    r"书记|主任|局长|院长|委员|常委|巡视员|组长|县长|市长|区长|镇长|乡长|主席|部长|厅长|处长|科长|党员|人员|负责人|职务"
-)
-_PLACE_RE = re.compile(
-    r"(?![全该本各我每此的个了些两])[\u4e00-\u9fff](?:省|市|区|县|镇|乡|村|街道|社区|路口|路|小区|景区|医院|超市|车站|场所|卫生院"
-    r"|敬老院|企业|商超|市场|隔离点|点位|检测点|采样点|关卡|大门)"
-)
-_ORG_RE = re.compile(
-    r"(?![全该本各我每此])[\u4e00-\u9fff](?:委|局|厅|部|组|院|公司|中心|指挥部|办公室|机关|单位|部门|纪检监察组|网)"
-)
-_DATE_RE = re.compile(
-    r"\d{1,4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月|\d{1,2}\s*日|大年初[一二三四五六七八九十]|初[一二三四五六七八九十]"
-    r"|[一二三四五六七八九十]+月|\d{4}\.\d{1,2}\.\d{1,2}"
-)
-REASON_RE = re.compile(r"因|由于|为由|原因|致使|导致|造成|失职|不力|不到位|不担当|不作为")
-_APPOINT_RE = re.compile(r"任命|接任|继任|新任|担任|主持工作|任职")
-_PATTERN_KINDS = {
-    "date": _DATE_RE,
-    "punishment": _PUNISH_RE,
-    "post": _POST_RE,
-    "place": _PLACE_RE,
-    "org": _ORG_RE,
-    "reason": REASON_RE,
-    "appointment": _APPOINT_RE,
-}
-# "一位老人", "一名干部": an article, not a count that could answer 多少人
-_INDEFINITE_RE = re.compile(r"(?<![\d零〇一二两三四五六七八九十百千万])一(?=[位名个])")
-_PERSON_TIMES_RE = re.compile(r"(?:\d+|[零〇一二两三四五六七八九十百千万]+)\s*[余多]?\s*人次")
-_DURATION_RE = re.compile(
-    r"\d+\s*[余多]?\s*个?\s*(?:分钟|分|小时|天|日|周|月|年|秒|昼夜)|[一二两三四五六七八九十]+个?(?:小时|天|周|月|年)"
-)
-
-
-# --- units: one sentence, or two adjacent sentences of a paragraph --------------------------------
-
-
-@dataclass(frozen=True)
-class Unit:
-    hit_index: int  # position in the hits given to the answerer
-    start: int  # document offsets
-    end: int
-    text: str  # the original text
-    folded: str
-    context: str  # folded paragraph text just before the unit, and the title
-    sentences: int  # 1 or 2
-    doc_id: str
-    speaker: str = ""  # folded attribution closing the quotation the unit is part of ("…黄钦…表示。")
 
 
 @dataclass(frozen=True)
@@ -112,98 +49,7 @@ RANK_PRIOR = 0.03  # ties go to the better-retrieved passage
 CONFLICT_FACTOR = 0.75  # the unit names another place of the same level and not the question's
 
 
-PARAGRAPH_CONTEXT = 400  # characters of the unit's own paragraph before it
-LEAD_CONTEXT = 60  # characters before the paragraph (a heading, the end of the paragraph before)
-
-
-def _paragraph_part(context: str) -> str:
-    """The unit's own paragraph (before the unit) out of a context string."""
-    return context.rsplit("\n", 1)[0].split("\n")[-1]
-
-
-_OPENING_QUOTES = "“「『"
-_CLOSING_QUOTES = "”」』"
-ATTRIBUTION_MAX = 60  # characters: "…。”资源县委书记黄钦在该县疫情防控工作会议上表示。"
-
-
-def attribution_after(text: str, start: int, end: int) -> str:
-    """The attribution of the quotation that text[start:end] is part of, when the quotation ends
-    its paragraph with one ("“…强化值班值守…。”资源县委书记黄钦…表示。"): who said it is the
-    subject of every quoted sentence. Folded; "" when there is none."""
-    para_start = text.rfind("\n", 0, start) + 1
-    para_end = text.find("\n", end)
-    para_end = len(text) if para_end < 0 else para_end
-    head = text[para_start:end]
-    opened = max(head.rfind(q) for q in _OPENING_QUOTES)
-    if opened < 0 or opened < max(text[para_start:start].rfind(q) for q in _CLOSING_QUOTES):
-        return ""  # not inside a quotation
-    rest = text[end:para_end]
-    close = max(rest.rfind(q) for q in _CLOSING_QUOTES)  # -1: the unit must close it itself
-    if close < 0 and text[end - 1 : end] not in _CLOSING_QUOTES:
-        return ""
-    tail = rest[close + 1 :].strip()
-    if not tail or len(tail) > ATTRIBUTION_MAX or any(q in tail for q in _OPENING_QUOTES):
-        return ""
-    return fold(tail)
-
-
-def preceding_context(text: str, start: int, title: str) -> str:
-    """The folded text before `start` that may name the unit's subject: its paragraph so far, a
-    little of what precedes the paragraph (headings), and the title."""
-    para = text.rfind("\n", 0, start) + 1
-    if start - para > PARAGRAPH_CONTEXT:
-        return fold(text[start - PARAGRAPH_CONTEXT : start]) + "\n" + fold(title)
-    return fold(text[max(0, para - LEAD_CONTEXT) : start]) + "\n" + fold(title)
-
-
-def passage_sentences(hit: Hit, documents: Mapping[str, Document] | None) -> list[tuple[int, int, bool]]:
-    """(start, end, starts_paragraph) of the passage's sentences, in document offsets."""
-    doc = documents.get(hit.chunk.doc_id) if documents else None
-    text, offset = (doc.text, 0) if doc is not None else (hit.chunk.text, hit.chunk.start)
-    out = []
-    prev_end = None
-    for s, e in sentence_spans_in_chunk(hit.chunk):
-        gap = text[prev_end - offset : s - offset] if prev_end is not None else "\n"
-        out.append((s, e, "\n" in gap))
-        prev_end = e
-    return out
-
-
-def units_of(
-    hits: Sequence[Hit],
-    documents: Mapping[str, Document] | None = None,
-    pairs: bool = True,
-    speakers: bool = False,
-) -> list[Unit]:
-    """Every sentence of the passages, and every two adjacent sentences of one paragraph; each
-    span once (overlapping chunks share sentences: the first passage keeps them). `speakers`: a
-    quoted sentence carries the attribution of its quotation (for ranking passages; an answer
-    must quote its own evidence)."""
-    out: list[Unit] = []
-    seen: set[tuple[str, int, int]] = set()
-    for i, hit in enumerate(hits):
-        chunk = hit.chunk
-        doc = documents.get(chunk.doc_id) if documents else None
-        text, offset = (doc.text, 0) if doc is not None else (chunk.text, chunk.start)
-        title = hit.title or (doc.title if doc is not None else "")
-        sents = passage_sentences(hit, documents)
-        for j, (s, e, _) in enumerate(sents):
-            spans = [(s, e, 1)]
-            if pairs and j + 1 < len(sents) and not sents[j + 1][2]:
-                spans.append((s, sents[j + 1][1], 2))
-            for a, b, n in spans:
-                key = (chunk.doc_id, a, b)
-                if key in seen:
-                    continue
-                seen.add(key)
-                original = text[a - offset : b - offset]
-                folded = fold(original)
-                if not re.search(r"\w", folded):
-                    continue
-                context = preceding_context(text, a - offset, title)
-                said = attribution_after(text, a - offset, b - offset) if speakers else ""
-                out.append(Unit(i, a, b, original, folded, context, n, chunk.doc_id, said))
-    return out
+_SPACE = re.compile(r"\s")
 
 
 def _holds(text: str, token: str) -> bool:
@@ -217,69 +63,6 @@ def _token_weights(tokens: Sequence[str], texts: Sequence[str]) -> dict[str, flo
     """IDF of each token over the candidate sentences: a word every passage repeats tells little."""
     n = len(texts)
     return {t: math.log(1.0 + (n + 1) / (sum(1 for s in texts if _holds(s, t)) + 0.5)) for t in tokens}
-
-
-def _measure_ok(measure: str, found: str) -> bool:
-    return found == measure or (found and _MEASURE_CLASS.get(found) == _MEASURE_CLASS.get(measure, "?"))
-
-
-def has_kind(kind: str, folded: str, info: QuestionInfo) -> bool:
-    if kind == "number":
-        if info.measure == "时长":
-            return bool(_DURATION_RE.search(folded))
-        if info.counted and not any(t in folded for t in info.counted):
-            return False  # a number, but not of what the question counts
-        counted_text = _INDEFINITE_RE.sub("", folded)
-        if "人次" not in info.folded:
-            counted_text = _PERSON_TIMES_RE.sub("", counted_text)  # visits are not people
-        nums = numbers_with_measures(counted_text)
-        if info.measure:
-            return any(_measure_ok(info.measure, m) for _, m in nums)
-        return bool(nums)
-    if kind == "place" and info.located:
-        # the place must be in a sentence about what is located, not in the next one
-        return any(
-            _PLACE_RE.search(part) and any(t in part for t in info.located)
-            for part in re.split(r"(?<=[。！？!?；;])", folded)
-        )
-    if kind == "person":
-        return any(n not in info.names and not any(n in q for q in info.names) for n in person_names(folded))
-    return bool(_PATTERN_KINDS[kind].search(folded))
-
-
-def names_other_place(unit: Unit, info: QuestionInfo) -> bool:
-    """The unit names a place, none of the question's places, and neither does the text before it."""
-    stems = [place_stem(p) for p in info.places]
-    if any(st in unit.folded or st in unit.context for st in stems):
-        return False
-    # only places of the same level conflict: a 省 question may well be answered by a 市 sentence
-    # a bare name ("青海", "天津") is a province or a city: a 县 inside it is no conflict
-    levels = {p[-1] for p in info.places if p[-1] in PLACE_SUFFIX} or {"省", "市"}
-    return any(
-        e.kind == "place" and not any(st in e.text for st in stems) and e.text[-1] in levels
-        for e in entities(unit.folded)
-    )
-
-
-def _anchored(folded: str, info: QuestionInfo) -> bool:
-    """A number with the asked measure word right next to what the question counts: a token from
-    just before 多少/几 ("问责了多少人": 问责), or the words right after the measure word."""
-    if not (info.counted or info.before or info.after):
-        return False
-    measures = "".join(m for m in MEASURES if not info.measure or _measure_ok(info.measure, m))
-    pattern = re.compile(r"(?:\d+|[零一二两三四五六七八九十百千万]+)\s*[余多]?\s*[" + measures + "]")
-    for m in pattern.finditer(folded):
-        left = re.sub(r"\W", "", folded[max(0, m.start() - 10) : m.start()])
-        right = re.sub(r"\W", "", folded[m.end() : m.end() + 8])
-        if any(t in left or t in right for t in info.counted):
-            return True
-        if len(info.before) >= 2 and any(info.before[i:] in left for i in range(len(info.before) - 1)):
-            return True
-        if len(info.after) >= 2 and any(
-            info.after[: len(info.after) - i] in right for i in range(len(info.after) - 1)
-        ):
-            return True
-    return False
 
 
 def score_units(
@@ -315,7 +98,7 @@ def score_units(
         if (
             "place" in info.kinds
             and "place" not in kinds
-            and has_kind("place", _paragraph_part(unit.context), info)
+            and has_kind("place", paragraph_part(unit.context), info)
         ):
             kinds.append("place")  # "同时，向全区印发…": the place is named earlier in the paragraph
         required = [k for k in info.kinds if k in REQUIRED_KINDS]
@@ -324,11 +107,11 @@ def score_units(
             eligible = eligible and all(e in doc_text for e in info.entities)
         score = coverage * (1.0 if (kinds or not info.kinds) else KIND_MISS_FACTOR)
         score += KIND_BONUS * (len(kinds) / len(info.kinds) if info.kinds else 0.0)
-        if "number" in info.kinds and _anchored(unit.folded, info):
+        if "number" in info.kinds and anchored(unit.folded, info):
             score += ANCHOR_BONUS
         if any(b in unit.folded for b in info.bindings):
             score += BINDING_BONUS
-        if info.dates and any(d in re.sub(r"\s", "", unit.folded) for d in info.dates):
+        if info.dates and any(d in _SPACE.sub("", unit.folded) for d in info.dates):
             score += DATE_BONUS
 
         if unit.sentences > 1:
@@ -347,13 +130,16 @@ def demote_other_places(scored: Sequence[Scored], info: QuestionInfo) -> list[Sc
     ]
 
 
-def rerank(question: str, hits: Sequence[Hit], documents: Mapping[str, Document] | None = None) -> list[Hit]:
-    """Order passages by the score of their best sentence (ties keep retrieval order); new ranks
-    1..n, `via` and `title` kept, `score` is the best sentence's score. With `documents`, a
-    sentence's context reaches outside its passage (the paragraph's start, a quotation's speaker)."""
+def rerank(
+    question: QuestionInfo | str, hits: Sequence[Hit], documents: Mapping[str, Document] | None = None
+) -> list[Hit]:
+    """Order passages by the score of their best sentence for the (analysed) question (ties keep
+    retrieval order); new ranks 1..n, `via` and `title` kept, `score` is the best sentence's score.
+    With `documents`, a sentence's context reaches outside its passage (the paragraph's start, a
+    quotation's speaker)."""
     if not hits:
         return []
-    info = analyse_question(question)
+    info = question if isinstance(question, QuestionInfo) else as_query(question).whole
     units = units_of(hits, documents, pairs=False, speakers=True)
     scored = score_units(info, units, [hits[u.hit_index].rank for u in units])
     scored = demote_other_places(scored, info)
@@ -364,24 +150,35 @@ def rerank(question: str, hits: Sequence[Hit], documents: Mapping[str, Document]
     return [replace(hits[i], score=round(best[i], 6), rank=r) for r, i in enumerate(order, start=1)]
 
 
+def blend_dense(
+    hits: Sequence[Hit], weight: float, query_vector: np.ndarray, vector_of: Callable[[str], np.ndarray]
+) -> list[Hit]:
+    """Reranked hits reordered by their score plus `weight` times their passage's cosine similarity
+    to the query (vectors L2-normalised); ties keep order."""
+    scores = [h.score + weight * float(vector_of(h.chunk.id) @ query_vector) for h in hits]
+    order = sorted(range(len(hits)), key=lambda i: -scores[i])  # stable: ties keep order
+    return [replace(hits[i], score=round(scores[i], 6), rank=r) for r, i in enumerate(order, start=1)]
+
+
 def retrieve_for(
-    question: str,
-    search: Callable[[str, int], Sequence[Hit]],
+    query: Query | str,
+    search: Callable[[QuestionInfo, int], Sequence[Hit]],
     k: int,
     pool: int = 10,
     reorder: bool = True,
 ) -> list[Hit]:
-    """The passages to answer from: `search(query, n)` for the question (and, when it asks several
+    """The passages to answer from: `search(question, n)` for the question (and, when it asks several
     things, for each part too, so that "青海省和天津市的纪委书记分别是谁" finds both documents), each
-    list reranked by its own query and merged round-robin without duplicates; ranks renumbered.
+    list reranked by its own question and merged round-robin without duplicates; ranks renumbered.
     A multi-part question gets up to 3 passages per part. `reorder=False` keeps each list's own
     order, for a `search` that reranks already."""
-    parts = split_question(question)
-    queries = [question] + parts if len(parts) > 1 else [question]
-    lists = [search(q, max(pool, k)) for q in queries]
+    query = as_query(query)
+    searches = query.searches
+    lists = [search(info, max(pool, k)) for info in searches]
     if reorder:
-        lists = [rerank(q, hits) for q, hits in zip(queries, lists, strict=True)]
-    total = max(k, 3 * len(parts)) if len(parts) > 1 else k
+        lists = [rerank(info, hits) for info, hits in zip(searches, lists, strict=True)]
+    parts = len(query.parts)
+    total = max(k, 3 * parts) if parts > 1 else k
     out: list[Hit] = []
     seen: set[str] = set()
     for depth in range(max((len(x) for x in lists), default=0)):

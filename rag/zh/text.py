@@ -14,6 +14,12 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from rag.zh.lexicon import lexicon, lexicon_cached
+
+# split_sentences lives in rag.zh.sentences; chunking and the tests import it from here too
+from rag.zh.sentences import split_sentences as split_sentences
+from rag.zh.words import tokenizer
+
 # Han ideographs (BMP, extension A, compatibility, supplementary planes).
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN_RE = re.compile(f"[{_HAN}]")
@@ -32,17 +38,6 @@ _ARTEFACT_RE = re.compile(f"{_PINYIN_AFTER_HAN}|{_LOST_CHAR}")
 # GBK text decoded one byte out of step: "。”監" became "?！北O" (then NFKC: "?!北O"), always
 # right before the pinyin of the last character. Re-encoding with the lost lead byte restores it.
 _MISALIGNED_RE = re.compile(f"\\?!([^\\s()?!]{{1,8}}?)(?=\\({_SYLLABLE}\\))")
-
-_SENTENCE_END = "。！？；!?;"
-_CLOSERS = "”’」』）)\"'》〉】]"
-
-# Words that carry no content for lexical matching: particles, auxiliaries and question words.
-STOPWORDS = frozenset(
-    """的 地 得 了 着 过 是 在 和 与 及 以及 等 等等 或 或者 而 并 并且 也 都 就 又 还 吗 呢 吧 啊 呀 么
-    嘛 哦 什么 哪些 哪个 哪里 哪儿 哪 多少 几 几个 谁 怎么 怎样 怎么样 如何 为什么 为何 何 有 有没有
-    没有 被 对 把 给 让 向 从 于 为 之 其 这 那 这个 那个 这些 那些 个 请问 一下""".split()
-)
-
 
 # --------------------------------------------------------------------------- fold
 
@@ -186,66 +181,18 @@ def is_traditional(text: str) -> bool:
     return changed >= 1 and changed / len(han) >= 0.05
 
 
-# --------------------------------------------------------------------------- sentences
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) into `text`, covering all its non-whitespace content.
-
-    Splits after 。！？；!?; and …… (closing quotes and brackets stay with their sentence) and at
-    line breaks; spans exclude surrounding whitespace.
-    """
-    spans: list[tuple[int, int]] = []
-    n = len(text)
-    start = 0
-    i = 0
-
-    def emit(a: int, b: int) -> None:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a < b:
-            spans.append((a, b))
-
-    while i < n:
-        ch = text[i]
-        if ch in "\n\r\u2028\u2029":
-            emit(start, i)
-            i += 1
-            start = i
-            continue
-        if ch in _SENTENCE_END or (ch == "…" and i + 1 < n and text[i + 1] == "…"):
-            j = i + 1
-            while j < n and (text[j] in _SENTENCE_END or text[j] == "…"):
-                j += 1
-            while j < n and text[j] in _CLOSERS:
-                j += 1
-            emit(start, j)
-            i = start = j
-            continue
-        i += 1
-    emit(start, n)
-    return spans
-
-
 # --------------------------------------------------------------------------- tokens
 
 
+@lexicon_cached
 @lru_cache(maxsize=1)
-def _jieba() -> Any:
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" on stderr
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
+def stopwords() -> frozenset[str]:
+    """Words that carry no content for lexical matching (text.stopwords)."""
+    return frozenset(lexicon().words("text.stopwords"))
 
 
 def _is_content(token: str) -> bool:
-    return any(c.isalnum() for c in token) and token not in STOPWORDS
+    return any(c.isalnum() for c in token) and token not in stopwords()
 
 
 def tokenize(text: str) -> list[str]:
@@ -255,7 +202,7 @@ def tokenize(text: str) -> list[str]:
     for a part still matches the whole.
     """
     folded = fold(text)
-    return [t for t in _jieba().cut_for_search(folded) if _is_content(t)]
+    return [t for t in tokenizer().cut_for_search(folded) if _is_content(t)]
 
 
 _RUN_RE = re.compile(f"[{_HAN}]+|[^\\W{_HAN}_]+")

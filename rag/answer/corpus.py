@@ -1,0 +1,75 @@
+"""The corpus as the answerer sees it: the folded text of every document, to tell which documents
+name a person or place and which words the documents use at all."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from rag.query.question import REQUIRED_KINDS, QuestionInfo, place_stem
+from rag.retrieve.kinds import has_kind
+from rag.types import Document
+from rag.zh.lexicon import lexicon, lexicon_cached
+from rag.zh.text import fold
+
+
+@dataclass(frozen=True)
+class Corpus:
+    texts: Mapping[str, str]  # doc id -> folded text
+    joined: str
+
+    def mentions(self, term: str) -> bool:
+        return term in self.joined
+
+
+@lru_cache(maxsize=2)
+def _folded(documents: tuple[tuple[str, Document], ...]) -> Corpus:
+    texts = {doc_id: fold(doc.text) for doc_id, doc in documents}
+    return Corpus(texts=texts, joined="\x00".join(texts.values()))
+
+
+def folded_corpus(documents: Mapping[str, Document]) -> Corpus:
+    """Folded once per collection of documents: the cache is keyed on the documents themselves
+    (frozen, compared by value, each text's hash computed once), so a changed collection is never
+    served a stale corpus."""
+    return _folded(tuple(documents.items()))
+
+
+def known_to(info: QuestionInfo, corpus: Corpus) -> QuestionInfo:
+    """The question's tokens and bigrams that some document contains: a word no document uses
+    (a paraphrase, a jieba artefact like 组各有) cannot tell passages apart and would only lower
+    every score alike. Unknown places and posts are caught before this (`unknown_terms`)."""
+    known = corpus.mentions
+    tokens = tuple(t for t in info.tokens if known(t))
+    return replace(
+        info,
+        tokens=tokens or info.tokens,
+        counted=tuple(t for t in info.counted if t in tokens),
+        bigrams=frozenset(b for b in info.bigrams if known(b)) or info.bigrams,
+    )
+
+
+@lexicon_cached
+@lru_cache(maxsize=1)
+def _post_token() -> re.Pattern[str]:
+    """A post as a question names it (县长, 局长)."""
+    return re.compile(f"[\u4e00-\u9fff][{lexicon().text('people.post_endings')}]$")
+
+
+def unknown_terms(info: QuestionInfo, corpus: Corpus) -> list[str]:
+    """Places and posts of the question that no document mentions (成都市, 县长): a sign that the
+    question is about something the documents do not cover."""
+    out = []
+    probes = [(e, place_stem(e)) for e in info.places]
+    probes += [(t, t) for t in info.tokens if _post_token().search(t) and len(t) <= 3]
+    for term, probe in probes:
+        if not corpus.mentions(probe):
+            out.append(term)
+    return out
+
+
+def has_all_kinds(info: QuestionInfo, folded: str) -> bool:
+    """The text holds every kind of answer the question requires."""
+    return all(has_kind(k, folded, info) for k in info.kinds if k in REQUIRED_KINDS)

@@ -1,0 +1,117 @@
+"""What kind of answer a sentence holds (a number with the asked measure word, a person, a date, a
+punishment, a post, a place, an organisation, a reason, an appointment), and whether it is about
+another place than the question's. The words come from rag/zh/data/*.toml."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.query.question import QuestionInfo, place_stem
+from rag.query.rewrite import entities, person_names
+from rag.retrieve.units import Unit
+from rag.zh.lexicon import lexicon, lexicon_cached
+from rag.zh.numbers import counted_pattern, numbers_with_measures, same_measure
+
+_HAN = "[\u4e00-\u9fff]"
+
+
+@lexicon_cached
+@lru_cache(maxsize=1)
+def kind_patterns() -> dict[str, re.Pattern[str]]:
+    """kind -> what a sentence holding that kind of answer matches."""
+    lex = lexicon()
+    not_place, not_org = lex.text("places.not_after"), lex.text("organisations.not_after")
+    return {
+        "date": lex.pattern("measures.date"),
+        "punishment": lex.pattern("punishments.given"),
+        "post": lex.pattern("people.posts"),
+        "place": lex.pattern("places.nouns", f"(?![{not_place}]){_HAN}{{}}"),
+        "org": lex.pattern("organisations.suffixes", f"(?![{not_org}]){_HAN}{{}}"),
+        "reason": lex.pattern("answers.reasons"),
+        "appointment": lex.pattern("answers.appointments"),
+    }
+
+
+@lexicon_cached
+@lru_cache(maxsize=1)
+def _count_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(an article 一 before 位/名/个, a count of person-visits, a span of time, a sentence's end)"""
+    lex = lexicon()
+    numerals, small = lex.text("measures.numerals"), lex.text("measures.small_numerals")
+    about, visits = lex.text("measures.approximate"), lex.text("measures.visits")
+    durations = "|".join(lex.words("measures.durations"))
+    spoken = "|".join(lex.words("measures.spoken_durations"))
+    return (
+        # "一位老人", "一名干部": an article, not a count that could answer 多少人
+        re.compile(f"(?<![\\d{numerals}])一(?=[{lex.text('measures.articles')}])"),
+        re.compile(f"(?:\\d+|[{numerals}]+)\\s*[{about}]?\\s*{visits}"),
+        re.compile(f"\\d+\\s*[{about}]?\\s*个?\\s*(?:{durations})|[{small}]+个?(?:{spoken})"),
+        re.compile(f"(?<=[{re.escape(lex.text('text.sentence_ends'))}])"),
+    )
+
+
+def has_kind(kind: str, folded: str, info: QuestionInfo) -> bool:
+    """The folded text holds the `kind` of answer `info` asks for."""
+    if kind == "number":
+        indefinite, person_times, duration, _ = _count_patterns()
+        if info.measure == "时长":
+            return bool(duration.search(folded))
+        if info.counted and not any(t in folded for t in info.counted):
+            return False  # a number, but not of what the question counts
+        counted_text = indefinite.sub("", folded)
+        if lexicon().text("measures.visits") not in info.folded:
+            counted_text = person_times.sub("", counted_text)  # visits are not people
+        nums = numbers_with_measures(counted_text)
+        if info.measure:
+            return any(same_measure(info.measure, m) for _, m in nums)
+        return bool(nums)
+    if kind == "place" and info.located:
+        # the place must be in a sentence about what is located, not in the next one
+        place = kind_patterns()["place"]
+        return any(
+            place.search(part) and any(t in part for t in info.located)
+            for part in _count_patterns()[3].split(folded)
+        )
+    if kind == "person":
+        return any(n not in info.names and not any(n in q for q in info.names) for n in person_names(folded))
+    return bool(kind_patterns()[kind].search(folded))
+
+
+def names_other_place(unit: Unit, info: QuestionInfo) -> bool:
+    """The unit names a place, none of the question's places, and neither does the text before it."""
+    stems = [place_stem(p) for p in info.places]
+    if any(st in unit.folded or st in unit.context for st in stems):
+        return False
+    # only places of the same level conflict: a 省 question may well be answered by a 市 sentence
+    # a bare name ("青海", "天津") is a province or a city: a 县 inside it is no conflict
+    suffixes = lexicon().text("places.suffixes")
+    levels = {p[-1] for p in info.places if p[-1] in suffixes} or {"省", "市"}
+    return any(
+        e.kind == "place" and not any(st in e.text for st in stems) and e.text[-1] in levels
+        for e in entities(unit.folded)
+    )
+
+
+_NON_WORD = re.compile(r"\W")
+
+
+def anchored(folded: str, info: QuestionInfo) -> bool:
+    """A number with the asked measure word right next to what the question counts: a token from
+    just before 多少/几 ("问责了多少人": 问责), or the words right after the measure word."""
+    if not (info.counted or info.before or info.after):
+        return False
+    asked = lexicon().text("measures.asked")
+    measures = "".join(m for m in asked if not info.measure or same_measure(info.measure, m))
+    for m in counted_pattern(measures).finditer(folded):
+        left = _NON_WORD.sub("", folded[max(0, m.start() - 10) : m.start()])
+        right = _NON_WORD.sub("", folded[m.end() : m.end() + 8])
+        if any(t in left or t in right for t in info.counted):
+            return True
+        if len(info.before) >= 2 and any(info.before[i:] in left for i in range(len(info.before) - 1)):
+            return True
+        if len(info.after) >= 2 and any(
+            info.after[: len(info.after) - i] in right for i in range(len(info.after) - 1)
+        ):
+            return True
+    return False
