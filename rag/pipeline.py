@@ -17,6 +17,7 @@ from rag.query.analysis import Query, analyse
 from rag.query.question import QuestionInfo
 from rag.retrieve.vectors import Models
 from rag.types import Answer, Document, Hit, UpdateReport
+from rag.zh.lexicon import use_lexicon
 
 
 def _log(message: str) -> None:
@@ -32,6 +33,7 @@ class Pipeline:
     def __init__(self, index_dir: Path, settings: Settings, snapshot: Snapshot | None, embedder=None) -> None:
         self.index_dir = Path(index_dir)
         self.settings = settings
+        use_lexicon(settings.lexicon_paths)  # the user's word lists, before any text is read
         self._snapshot = snapshot
         self._models = Models(embedder)
         self._update_lock = threading.Lock()
