@@ -1,0 +1,253 @@
+"""extract_cases: the disciplinary cases a document describes, every field with its source span.
+
+A case is a person (a name jieba tags `nr`) or a unit (a phrase ending in a unit word) in the same
+stretch of a sentence as a sanction of the table that is not a policy statement. A field the text
+does not state stays empty: nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.cases import fields as F
+from rag.cases.mentions import Mention, group_count, sanction_mentions, segments
+from rag.cases.merge import merge_cases
+from rag.cases.model import EMPTY, Case, Field
+from rag.cases.table import cue_pattern, words_pattern
+from rag.cases.text_view import Sentence, person_names, sentences
+from rag.types import Document
+
+_HEADLINE = 3  # sentences at the top whose place is the report's own (天津:吹响督战号角)
+_BACK = 2  # sentences before a case, in its paragraph, that may state its violation or date
+
+
+class _Reader:
+    """One document's sentences and the lookups a case's fields need."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.sents = sentences(doc)
+
+    def field(self, s: Sentence, a: int, b: int, value: str | None = None) -> Field:
+        return s.field(self.doc, a, b, value)
+
+    def before(self, i: int) -> list[Sentence]:
+        """Up to _BACK sentences before sentence i in its paragraph, nearest first."""
+        s = self.sents[i]
+        prev = [t for t in self.sents[max(0, i - _BACK) : i] if t.paragraph == s.paragraph]
+        return prev[::-1]
+
+    def paragraph(self, i: int) -> list[Sentence]:
+        s = self.sents[i]
+        return [t for t in self.sents if t.paragraph == s.paragraph and t is not s]
+
+    def place(self, candidates: list[tuple[Sentence, int, int]]) -> Field:
+        """The first place found in the given stretches, then in the headline."""
+        heads = [(t, 0, len(t.folded)) for t in self.sents[:_HEADLINE]]
+        for s, a, b in [*candidates, *heads]:
+            found = F.places(s.folded[a:b])
+            if found:
+                x, y = found[0]
+                return self.field(s, a + x, a + y)
+        return EMPTY
+
+    def violation(self, i: int, seg: tuple[int, int], name: str = "") -> Field:
+        s = self.sents[i]
+        a, b = seg
+        v = F.violation_in(s.folded[a:b])
+        if v:
+            return self.field(s, a + v[0], a + v[1])
+        if name:  # the person's other sentence in the paragraph: 赵光歧以…为由,履职尽责不到位
+            for t in self.paragraph(i):
+                for m in re.finditer(re.escape(name), t.folded):
+                    v = F.fault_after(t.folded, m.end())
+                    if v:
+                        return self.field(t, *v)
+        for t in self.before(i):
+            v = F.violation_in(t.folded)
+            if v:
+                return self.field(t, *v)
+        return EMPTY
+
+    def date(self, i: int, seg: tuple[int, int]) -> Field:
+        s = self.sents[i]
+        found = F.dates(s.folded[seg[0] : seg[1]])
+        if found:
+            return self.field(s, seg[0] + found[0][0], seg[0] + found[0][1])
+        for t in self.before(i):
+            found = F.dates(t.folded)
+            if found:
+                return self.field(t, *found[0])
+        return EMPTY
+
+    def body(self, s: Sentence, seg: tuple[int, int], upto: int, avoid: list[tuple[int, int]]) -> Field:
+        text = s.folded[:upto]
+        found = [
+            (x, y)
+            for x, y in F.bodies(text, upto)
+            if x >= seg[0] and not any(x < q and p < y for p, q in avoid)
+        ]
+        return self.field(s, *found[-1]) if found else EMPTY
+
+    def sanctions(self, s: Sentence, mentions: list[Mention]) -> tuple[Field, ...]:
+        out: list[Field] = []
+        for m in mentions:
+            if all(f.value != m.sanction for f in out):
+                out.append(self.field(s, m.start, m.end, m.sanction))
+        return tuple(out)
+
+    # ------------------------------------------------------------------ people
+
+    def person(self, i: int, seg: tuple[int, int], name: tuple[int, int], mentions: list[Mention]) -> Case:
+        s = self.sents[i]
+        text = s.folded
+        name_text = text[name[0] : name[1]]
+        posts: list[tuple[Sentence, int, int]] = []
+        p = F.post_before(text, name[0])
+        if p:
+            posts.append((s, *p))
+        for m in mentions:
+            if m.post:
+                a, b = m.post
+                if a <= name[0] < b:  # 免去赵光歧县第二人民医院院长职务
+                    a = name[1]
+                if b > a:
+                    posts.append((s, a, b))
+        for t in self.paragraph(i):
+            for occ in re.finditer(re.escape(name_text), t.folded):
+                p = F.post_before(t.folded, occ.start())
+                if p:
+                    posts.append((t, *p))
+        post, unit = EMPTY, EMPTY
+        where: list[tuple[Sentence, int, int]] = []
+        if posts:
+            ps, pa, pb = max(posts, key=lambda x: x[2] - x[1])
+            post = self.field(ps, pa, pb)
+            n = F.unit_of(ps.folded[pa:pb])
+            unit = self.field(ps, pa, pa + n) if n else EMPTY
+            where.append((ps, pa, pb))
+        first = min(m.start for m in mentions)
+        where += [(s, seg[0], max(first, name[0])), (s, seg[0], seg[1])]
+        decided = self.body(s, seg, first, [name, *[(a, b) for t, a, b in posts if t is s]])
+        if decided:
+            where.insert(1, (s, *self._local(s, decided)))
+        return Case(
+            doc_id=self.doc.id,
+            name=self.field(s, *name),
+            unit=unit,
+            post=post,
+            place=self.place(where),
+            violation=self.violation(i, seg, name_text),
+            sanctions=self.sanctions(s, mentions),
+            decided_by=decided,
+            date=self.date(i, seg),
+            persons=1,
+        )
+
+    def _local(self, s: Sentence, f: Field) -> tuple[int, int]:
+        """Folded offsets in s of a field read from s."""
+        assert f.span is not None
+        idx = [k for k, o in enumerate(s.mapping) if f.span[0] <= o < f.span[1]]
+        return (idx[0], idx[-1] + 1) if idx else (0, 0)
+
+    # ------------------------------------------------------------------ units
+
+    def units(self, i: int, seg: tuple[int, int], mention: Mention, mentions: list[Mention]) -> list[Case]:
+        s = self.sents[i]
+        text = s.folded
+        targets = []
+        m = cue_pattern("target_before").search(text[seg[0] : mention.start])
+        if m:
+            g = "a" if m.group("a") is not None else "b"
+            targets.append((seg[0] + m.start(g), seg[0] + m.end(g)))
+        m = cue_pattern("target_after").match(text[mention.end : seg[1]])
+        if m:
+            rest = m.group()
+            targets.append((mention.end, mention.end + len(rest)))
+        cases = []
+        for ta, tb in targets:
+            target = text[ta:tb]
+            people = words_pattern("unit_people").search(target)
+            group = group_count(target)
+            # the unit's people (领导班子, 两名干部, 负责同志3人) end the unit and are its post
+            ends = [(people.start(), people.end())] if people else []
+            ends += [group[1:]] if group else []
+            cut = min([a for a, _ in ends], default=len(target))
+            post_end = max([b for _, b in ends], default=cut)
+            for ua, ub in F.units_in(target[:cut]):
+                unit = self.field(s, ta + ua, ta + ub)
+                post = self.field(s, ta + cut, ta + post_end) if post_end > cut else EMPTY
+                decided = self.body(s, seg, min(ta, mention.start), [(ta, tb)])
+                where = [(s, ta + ua, ta + ub)]
+                if decided:
+                    where.append((s, *self._local(s, decided)))
+                where.append((s, seg[0], seg[1]))
+                cases.append(
+                    Case(
+                        doc_id=self.doc.id,
+                        name=EMPTY,
+                        unit=unit,
+                        post=post,
+                        place=self.place(where),
+                        violation=self.violation(i, seg),
+                        sanctions=self.sanctions(s, [mention]),
+                        decided_by=decided,
+                        date=self.date(i, seg),
+                        persons=group[0] if group else None,
+                    )
+                )
+            if cases:
+                break
+        return cases
+
+
+def _speaker(text: str, end: int) -> bool:
+    return bool(words_pattern("speech").match(text, end))
+
+
+def extract_cases(doc: Document) -> list[Case]:
+    reader = _Reader(doc)
+    found: list[Case] = []
+    for i, s in enumerate(reader.sents):
+        mentions = sanction_mentions(s.folded)
+        if not mentions:
+            continue
+        for seg in segments(s.folded):
+            here = [m for m in mentions if seg[0] <= m.start < seg[1]]
+            if not here:
+                continue
+            names = [
+                (seg[0] + a, seg[0] + b)
+                for a, b in person_names(s.folded[seg[0] : seg[1]])
+                if not _speaker(s.folded, seg[0] + b)
+            ]
+            names = [n for n in names if not _inside_title(s.folded, n[0])]
+            if names:
+                for name in names:
+                    own = _mentions_of(name, names, here)
+                    if own:
+                        found.append(reader.person(i, seg, name, own))
+            else:
+                for m in here:
+                    found.extend(reader.units(i, seg, m, here))
+    return merge_cases(found)
+
+
+def _inside_title(text: str, pos: int) -> bool:
+    return text.count("《", 0, pos) > text.count("》", 0, pos)
+
+
+Span = tuple[int, int]
+
+
+def _mentions_of(name: Span, names: list[Span], mentions: list[Mention]) -> list[Mention]:
+    """The sanctions of one of several names: those after it and before the next name (or all of
+    them for a single name)."""
+    if len(names) == 1:
+        return mentions
+    k = names.index(name)
+    nxt = names[k + 1][0] if k + 1 < len(names) else 1 << 30
+    own = [m for m in mentions if name[0] <= m.start < nxt or (m.post and m.post[0] <= name[0] < m.post[1])]
+    if not own and k + 1 < len(names):  # 张三、李四分别受到…: the names of one list share
+        return _mentions_of(names[k + 1], names, mentions) if nxt - name[1] <= 1 else []
+    return own

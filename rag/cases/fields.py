@@ -1,0 +1,143 @@
+"""Finders for the fields of a case, each on folded text, each returning local spans."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.cases.table import cue, cue_pattern, cue_text, words_pattern
+from rag.cases.text_view import place_words, tagged
+from rag.zh.lexicon import lexicon, lexicon_cached
+
+_STOP = ',，。;；:：“”"「」()（）《》!！?？ \t'
+
+
+@lexicon_cached
+@lru_cache(maxsize=1)
+def _place_re() -> re.Pattern[str]:
+    suffixes = lexicon().text("places.suffixes")
+    return re.compile(f"(?:[\u4e00-\u9fff]{{1,4}}?[{suffixes}])+")
+
+
+def places(text: str) -> list[tuple[int, int]]:
+    """Administrative places in `text`: chains ending in a place suffix (中兴镇五香庙村) that start and
+    end on jieba word boundaries, and jieba's place names (天津)."""
+    words = tagged(text)
+    # a chain starts on a noun of two characters or a place name: not on 组与 of 纪检监察组与省
+    starts = {s for w, f, s in words if (len(w) >= 2 and f.startswith("n")) or f == "ns"}
+    ends_at = {s + len(w) for w, _, s in words}
+    first_bad = cue_text("place_not_first")
+    bad = cue("place_not")
+    suffixes = lexicon().text("places.suffixes")
+    found: list[tuple[int, int]] = []
+    for start in sorted(starts):
+        if text[start] in first_bad or any(a <= start < b for a, b in found):
+            continue
+        m = _place_re().match(text, start)
+        if not m:
+            continue
+        # the longest chain that ends on a word boundary and is not a common word (社区, 城市)
+        ends = [
+            start + k + 1
+            for k, ch in enumerate(text[start : m.end()])
+            if ch in suffixes
+            and start + k + 1 in ends_at
+            and _place_re().fullmatch(text, start, start + k + 1)
+        ]
+        inside = cue_text("place_not_inside")
+        ends = [
+            e
+            for e in ends
+            if not text[max(0, start - 3) : e].endswith(bad) and not any(c in inside for c in text[start:e])
+        ]
+        if ends:
+            found.append((start, max(ends)))
+    for a, b in place_words(text):
+        overlaps = any(x < b and a < y for x, y in found)
+        if text[a] not in first_bad and not text[a:b].endswith(bad) and not overlaps:
+            found.append((a, b))
+    quoted = [m.span() for m in re.finditer("“[^”]*”", text)]  # a place inside a quotation is what was said
+    return sorted((a, b) for a, b in found if not any(x <= a < y for x, y in quoted))
+
+
+def clause_start(text: str, pos: int) -> int:
+    """Where the clause holding `pos` begins (after the last stop mark before it)."""
+    i = pos
+    while i > 0 and text[i - 1] not in _STOP:
+        i -= 1
+    return i
+
+
+def post_before(text: str, name_start: int) -> tuple[int, int] | None:
+    """The post written right before a name (天津市卫生健康委员会二级巡视员王增田): the clause before
+    the name, when it ends with a post word."""
+    start = clause_start(text, name_start)
+    before = text[start:name_start]
+    if not before or not words_pattern("posts", "(?:{})$").search(before):
+        return None
+    # a clause that opens with a time word or a verb ("日前", "经查") keeps only the post part
+    m = words_pattern("post_openers", "^{}").match(before)
+    return (start + (m.end() if m else 0), name_start)
+
+
+def unit_of(post: str) -> int:
+    """Length of the unit at the head of a post (城西区卫生健康局党组书记 -> 城西区卫生健康局), 0 if none."""
+    m = words_pattern("unit_ends", "^.+?{}").match(post)
+    if not m or m.end() == len(post) or not words_pattern("posts", "{}$").search(post[m.end() :]):
+        return 0
+    return m.end()
+
+
+def units_in(target: str) -> list[tuple[int, int]]:
+    """The units of a target phrase (该县商业总公司、食品公司): pieces between 、和及 that end with a
+    unit word; a leading 该县/本市 is dropped."""
+    out = []
+    for m in re.finditer(r"[^、和及与]+", target):
+        a, b = m.span()
+        if not words_pattern("unit_ends", "{}$").search(target[a:b]) or b - a < 2:
+            continue
+        suffixes = lexicon().text("places.suffixes")
+        anaphor = re.match(f"[{cue_text('place_not_first')}][{suffixes}]", target[a:b])
+        if anaphor:
+            a += anaphor.end()
+        if b - a >= 2:
+            out.append((a, b))
+    return out
+
+
+def bodies(text: str, before: int) -> list[tuple[int, int]]:
+    """Deciding bodies named before `before` (经贵南县委研究决定 -> 贵南县委), extended left over the
+    organ's full name; a body followed by a post word is part of a post (党组书记), not a body."""
+    found = []
+    strip = cue_text("body_strip")
+    for m in cue_pattern("body").finditer(text, 0, before):
+        if words_pattern("posts").match(text, m.end()) or re.match("[副常]", text[m.end() : m.end() + 1]):
+            continue
+        a = m.start()
+        while a > 0 and text[a - 1] not in _STOP and text[a - 1] not in strip:
+            a -= 1
+        if found and found[-1][1] >= a:  # 市纪委监委 + 驻市国资委党委纪检监察组: one body
+            a = min(a, found.pop()[0])
+        found.append((a, m.end()))
+    return found
+
+
+def violation_in(text: str) -> tuple[int, int] | None:
+    """The violation a case sentence states (因…受到, 存在…问题, “…”，…这一问题)."""
+    for rx in cue("violation"):
+        m = re.search(rx, text)
+        if m:
+            return m.span("v")
+    return None
+
+
+def fault_after(text: str, name_end: int) -> tuple[int, int] | None:
+    """The clause after a name that states a fault (赵光歧以…为由,履职尽责不到位…)."""
+    rest = text[name_end:].rstrip("。;；!！")
+    if rest and words_pattern("faults").search(rest) and not words_pattern("speech").match(rest):
+        return (name_end, name_end + len(rest))
+    return None
+
+
+def dates(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in cue_pattern("date").finditer(text)]

@@ -1,0 +1,69 @@
+"""Where a sentence gives someone a sanction: the sanction words of the table that are not a policy
+("要严肃处分", "一律问责"), not part of another word (问责调查, 受问责干部), not in a title 《…》."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.cases.table import cue, cue_pattern, cue_text, sanction_table, words_pattern
+from rag.cases.text_view import tagged
+
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+@dataclass(frozen=True, order=True)
+class Mention:
+    start: int  # folded offsets in the sentence
+    end: int
+    sanction: str  # the standard name
+    post: tuple[int, int] | None = None  # the post a removal names (免去…职务)
+
+
+def _in_title(text: str, pos: int) -> bool:
+    return text.count("《", 0, pos) > text.count("》", 0, pos)
+
+
+def is_policy(text: str, pos: int) -> bool:
+    """A sentence that says what must or will be done before the sanction word (a word of its own:
+    要, not the 要 of 主要)."""
+    cues = set(cue("policy_cues"))
+    return any(word in cues for word, _, _ in tagged(text[:pos]))
+
+
+def sanction_mentions(text: str) -> list[Mention]:
+    table = sanction_table()
+    found: list[Mention] = []
+    for m in cue_pattern("removal").finditer(text):
+        found.append(Mention(m.start(), m.end(), cue_text("removal_sanction"), m.span("post")))
+    for m in table.pattern.finditer(text):
+        if any(x.start <= m.start() < x.end for x in found) or _in_title(text, m.start()):
+            continue
+        if words_pattern("not_after").match(text, m.end()):
+            continue
+        found.append(Mention(m.start(), m.end(), table.forms[m.group()]))
+    return sorted(x for x in found if not is_policy(text, x.start))
+
+
+def segments(text: str) -> list[tuple[int, int]]:
+    """A sentence cut between quotations that follow each other (“徐某被免职”“祁某被免职”)."""
+    cuts = [m.start() + 1 for m in re.finditer("”“", text)]
+    bounds = [0, *cuts, len(text)]
+    return list(zip(bounds, bounds[1:], strict=False))
+
+
+def group_count(text: str) -> tuple[int, int, int] | None:
+    """A counted group of people in `text` (两名干部 -> 2) with its span."""
+    m = cue_pattern("group").search(text)
+    if not m:
+        return None
+    n = m.group("n")
+    if n.isdigit():
+        value = int(n)
+    elif n.startswith("十"):
+        value = 10 + _CN_DIGITS.get(n[1:], 0)
+    elif "十" in n:
+        value = _CN_DIGITS.get(n[0], 1) * 10 + _CN_DIGITS.get(n[-1], 0) * (not n.endswith("十"))
+    else:
+        value = _CN_DIGITS.get(n, 0)
+    return (value, m.start(), m.end()) if value else None

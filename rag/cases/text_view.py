@@ -1,0 +1,89 @@
+"""A document as the extractor reads it: sentences folded for matching, mapped back to the original."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from rag.cases.model import Field, Span
+from rag.types import Document
+from rag.zh.lexicon import lexicon, lexicon_cached
+from rag.zh.text import fold_with_map, original_span, split_sentences
+
+_HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int  # original offsets of the sentence
+    end: int
+    paragraph: int  # index of the line it sits on
+    folded: str
+    mapping: tuple[int, ...]  # folded index -> original index (absolute)
+
+    def span(self, a: int, b: int) -> Span:
+        """Original span of folded [a, b)."""
+        return original_span(list(self.mapping), a, b)
+
+    def field(self, doc: Document, a: int, b: int, value: str | None = None) -> Field:
+        """A Field for folded [a, b): the original words as value unless one is given."""
+        s, e = self.span(a, b)
+        return Field(doc.text[s:e] if value is None else value, (s, e), (self.start, self.end))
+
+
+def sentences(doc: Document) -> list[Sentence]:
+    out: list[Sentence] = []
+    text = doc.text
+    for start, end in split_sentences(text):
+        folded, local = fold_with_map(text[start:end])
+        paragraph = text.count("\n", 0, start)
+        out.append(Sentence(start, end, paragraph, folded, tuple(start + i for i in local)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _posseg() -> Any:
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg.POSTokenizer(jieba.Tokenizer())
+
+
+@lexicon_cached
+@lru_cache(maxsize=1)
+def _not_entities() -> frozenset[str]:
+    return frozenset(lexicon().words("jieba.not_entities"))
+
+
+def tagged(text: str) -> list[tuple[str, str, int]]:
+    """jieba words with their part-of-speech flag and start offset."""
+    out = []
+    pos = 0
+    for pair in _posseg().cut(text):
+        out.append((pair.word, pair.flag, pos))
+        pos += len(pair.word)
+    return out
+
+
+def person_names(text: str) -> list[tuple[int, int]]:
+    """Spans of personal names (jieba `nr`); adjacent `nr` pieces join (徐 + 荣军 -> 徐荣军)."""
+    spans: list[tuple[int, int]] = []
+    prev_end = -1
+    for word, flag, start in tagged(text):
+        if flag != "nr" or word in _not_entities():
+            continue
+        if spans and start == prev_end and (prev_end - spans[-1][0]) + len(word) <= 4:
+            spans[-1] = (spans[-1][0], start + len(word))
+        else:
+            spans.append((start, start + len(word)))
+        prev_end = start + len(word)
+    return [(a, b) for a, b in spans if _HAN_NAME.match(text[a:b])]
+
+
+def place_words(text: str) -> list[tuple[int, int]]:
+    """Spans of jieba place names (`ns`)."""
+    return [(s, s + len(w)) for w, f, s in tagged(text) if f == "ns" and w not in _not_entities()]
