@@ -6,6 +6,7 @@ The sanction categories and the cues live in rag/zh/data/sanctions.toml.
 """
 
 from rag.cases.extract import extract_cases
+from rag.cases.match import CaseScores, load_gold, match_cases
 from rag.cases.model import Case, Field
 
-__all__ = ["Case", "Field", "extract_cases"]
+__all__ = ["Case", "CaseScores", "Field", "extract_cases", "load_gold", "match_cases"]

@@ -1,0 +1,53 @@
+"""Case extraction on the seeds against the gold file: precision, recall, per-field accuracy.
+
+    PYTHONPATH=. .venv/bin/python eval/cases_eval.py [--gold eval/cases_gold.jsonl] [--corpus seeds] [-v]
+
+Documents are read as the index reads them (rag.ingest), so offsets are those of Document.text.
+Targets (issue 14): recall >= 0.90, precision >= 0.90, sanctions exact on >= 0.95 of matched cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rag.cases import extract_cases, load_gold, match_cases
+from rag.cases.match import FIELDS
+from rag.ingest.documents import load_document
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--gold", type=Path, default=ROOT / "eval" / "cases_gold.jsonl")
+    ap.add_argument("--corpus", type=Path, default=ROOT / "seeds")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list misses, extras and wrong fields")
+    args = ap.parse_args(argv)
+
+    gold, totals = load_gold(args.gold)
+    found = []
+    for path in sorted(args.corpus.glob("*.txt")):
+        found += extract_cases(load_document(path, args.corpus))
+    scores = match_cases(found, gold)
+
+    print(f"cases: gold {scores.n_gold}, found {scores.n_found}, matched {scores.n_matched}")
+    print(f"precision {scores.precision:.3f}  recall {scores.recall:.3f}")
+    print("field accuracy on matched cases:")
+    for name in FIELDS:
+        print(f"  {name:<11} {scores.accuracy(name):.3f}  ({scores.field_right[name]}/{scores.n_matched})")
+    print(f"totals stated in the gold: {len(totals)} (not scored: the extractor reads cases only)")
+    if args.verbose:
+        for g in scores.missed:
+            print(f"MISSED {g['doc_id']}: {g.get('name') or g.get('unit')} {g.get('sanctions')}")
+        for c in scores.extra:
+            print(f"EXTRA  {c.doc_id}: {c.key} {[s.value for s in c.sanctions]}")
+        for doc, key, name, value in scores.wrong:
+            print(f"WRONG  {doc}: {key} {name} = {value!r}")
+    ok = scores.recall >= 0.9 and scores.precision >= 0.9 and scores.accuracy("sanctions") >= 0.95
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
