@@ -70,13 +70,16 @@ def clause_start(text: str, pos: int) -> int:
 
 def post_before(text: str, name_start: int) -> tuple[int, int] | None:
     """The post written right before a name (天津市卫生健康委员会二级巡视员王增田): the clause before
-    the name, when it ends with a post word."""
+    the name, when it ends with a post word; it starts after 对/给予 (区纪委监委对镇党委书记王某)."""
     start = clause_start(text, name_start)
     before = text[start:name_start]
     if not before or not words_pattern("posts", "(?:{})$").search(before):
         return None
-    # a clause that opens with a time word or a verb ("日前", "经查") keeps only the post part
-    m = words_pattern("post_openers", "^{}").match(before)
+    cut = [m.end() for m in words_pattern("post_after").finditer(before)]
+    if cut:
+        start, before = start + cut[-1], before[cut[-1] :]
+    # a clause that opens with a time word or a list number ("日前", "1.") keeps only the post part
+    m = cue_pattern("post_openers", "^{}").match(before)
     return (start + (m.end() if m else 0), name_start)
 
 
@@ -107,7 +110,8 @@ def units_in(target: str) -> list[tuple[int, int]]:
 
 def bodies(text: str, before: int) -> list[tuple[int, int]]:
     """Deciding bodies named before `before` (经贵南县委研究决定 -> 贵南县委), extended left over the
-    organ's full name; a body followed by a post word is part of a post (党组书记), not a body."""
+    organ's full name; a body followed by a post word is part of a post (党组书记), not a body.
+    A body after 经 (经省纪委监委研究并报省委批准) is the one that decided: then it alone is returned."""
     found = []
     strip = cue_text("body_strip")
     for m in cue_pattern("body").finditer(text, 0, before):
@@ -119,7 +123,9 @@ def bodies(text: str, before: int) -> list[tuple[int, int]]:
         if found and found[-1][1] >= a:  # 市纪委监委 + 驻市国资委党委纪检监察组: one body
             a = min(a, found.pop()[0])
         found.append((a, m.end()))
-    return found
+    lead = cue_text("body_lead")
+    led = [(a, b) for a, b in found if a > 0 and text[a - 1] in lead]
+    return led[:1] or found
 
 
 def violation_in(text: str) -> tuple[int, int] | None:

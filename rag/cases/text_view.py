@@ -70,7 +70,8 @@ def tagged(text: str) -> list[tuple[str, str, int]]:
 
 
 def person_names(text: str) -> list[tuple[int, int]]:
-    """Spans of personal names (jieba `nr`); adjacent `nr` pieces join (徐 + 荣军 -> 徐荣军)."""
+    """Spans of personal names (jieba `nr`); adjacent `nr` pieces join (徐 + 荣军 -> 徐荣军);
+    masked names (陈某某, 王某) by the table's pattern."""
     spans: list[tuple[int, int]] = []
     prev_end = -1
     for word, flag, start in tagged(text):
@@ -81,7 +82,14 @@ def person_names(text: str) -> list[tuple[int, int]]:
         else:
             spans.append((start, start + len(word)))
         prev_end = start + len(word)
-    return [(a, b) for a, b in spans if _HAN_NAME.match(text[a:b])]
+    spans = [(a, b) for a, b in spans if _HAN_NAME.match(text[a:b])]
+    lex = lexicon()
+    not_first = lex.text("sanctions.cases.masked_name_not_first")
+    for m in lex.pattern("sanctions.cases.masked_name").finditer(text):
+        a, b = m.span()
+        if text[a] not in not_first and not any(x < b and a < y for x, y in spans):
+            spans.append((a, b))
+    return sorted(spans)
 
 
 def place_words(text: str) -> list[tuple[int, int]]:
