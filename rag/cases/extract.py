@@ -113,7 +113,9 @@ class _Reader:
                     a = name[1]
                 if b > a:
                     posts.append((s, a, b))
-        for t in self.paragraph(i):
+        for t in self.sents:  # the same name elsewhere in the document: 某县交通运输局局长张建国…
+            if t is s:
+                continue
             for occ in re.finditer(re.escape(name_text), t.folded):
                 p = F.post_before(t.folded, occ.start())
                 if p:

@@ -28,7 +28,9 @@ def sanction_table() -> SanctionTable:
         for name in lex.words(f"sanctions.{category}"):
             forms[name] = name
             categories.setdefault(name, []).append(category)
-    for form, name in lex.mapping("sanctions.aliases").items():
+    for item in lex.words("sanctions.aliases"):
+        form, _, name = item.partition("=")
+        form, name = form.strip(), name.strip()
         if name not in forms:
             raise ValueError(f"sanctions.aliases: {form!r} points at {name!r}, which no category lists")
         forms[form] = name

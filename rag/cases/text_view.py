@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from rag.types import Document
 from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.text import fold_with_map, original_span, split_sentences
 
+_BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
 _HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
@@ -20,7 +22,7 @@ _HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 class Sentence:
     start: int  # original offsets of the sentence
     end: int
-    paragraph: int  # index of the line it sits on
+    paragraph: int  # index of its paragraph (blocks between blank lines)
     folded: str
     mapping: tuple[int, ...]  # folded index -> original index (absolute)
 
@@ -37,9 +39,10 @@ class Sentence:
 def sentences(doc: Document) -> list[Sentence]:
     out: list[Sentence] = []
     text = doc.text
+    breaks = [m.start() for m in _BLANK_LINE.finditer(text)]
     for start, end in split_sentences(text):
         folded, local = fold_with_map(text[start:end])
-        paragraph = text.count("\n", 0, start)
+        paragraph = bisect.bisect_left(breaks, start)
         out.append(Sentence(start, end, paragraph, folded, tuple(start + i for i in local)))
     return out
 

@@ -1,0 +1,218 @@
+"""Case extraction (rag/cases): small documents written here, the gold file, the seeds' figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.cases import Case, extract_cases, load_gold, match_cases
+from rag.cases.table import sanction_table
+from rag.ingest.documents import load_document
+from rag.types import Document
+from rag.zh.lexicon import use_lexicon
+from rag.zh.text import fold
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+GOLD = ROOT / "eval" / "cases_gold.jsonl"
+QUESTIONS = ROOT / "eval" / "cases_questions.jsonl"
+
+
+def _doc(text: str, doc_id: str = "t.txt") -> Document:
+    return Document(id=doc_id, title=text.splitlines()[0], text=text)
+
+
+def _one(cases: list[Case], key: str) -> Case:
+    found = [c for c in cases if c.key == key]
+    assert len(found) == 1, [c.key for c in cases]
+    return found[0]
+
+
+def _check_spans(doc: Document, case: Case) -> None:
+    """Every stated field's words lie in its sentence and hold its value; a sanction's words are one
+    of the table's written forms of its standard name; an empty field has no span."""
+    forms = sanction_table().forms
+    for name, f in case.fields().items():
+        if not f:
+            assert f.span is None and f.sentence is None, name
+            continue
+        s, e = f.span
+        ss, se = f.sentence
+        assert ss <= s < e <= se, (name, f)
+        assert fold(f.value) in fold(doc.text[s:e]), (name, f.value, doc.text[s:e])
+        assert fold(f.value) in fold(doc.text[ss:se])
+    for f in case.sanctions:
+        s, e = f.span
+        written = fold(doc.text[s:e])
+        assert forms.get(written) == f.value or f.value == "免职", (written, f.value)
+        assert f.sentence[0] <= s < e <= f.sentence[1]
+    assert case.evidence and all(doc.text[a:b].strip() for a, b in case.evidence)
+
+
+POLICY = """疫情防控纪律要求
+
+会议强调，对失职失责、推诿扯皮的党员干部，要严肃处分。
+对工作不力、落实不到位的单位，将依规依纪严肃问责。
+“对违反疫情防控纪律的行为，一律严肃追责问责并通报曝光。”县纪委书记张明强调。
+为了让受问责干部放下思想包袱，县纪委监委启动问责调查回访工作。
+今年以来，全县运用“第一种形态”批评教育12人，问责党员干部5人。
+"""
+
+
+def test_a_policy_that_names_sanctions_is_no_case():
+    doc = _doc(POLICY)
+    assert extract_cases(doc) == []
+
+
+def test_a_person_with_two_sanctions_and_the_fields_the_text_states():
+    text = (
+        "某县通报一起典型问题\n\n"
+        "经查，2021年3月至5月，某县交通运输局局长张建国多次收受管理服务对象礼金。\n"
+        "2022年4月8日，经县纪委监委研究决定，给予张建国党内严重警告处分、政务记过处分。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    case = _one(cases, "张建国")
+    assert [s.value for s in case.sanctions] == ["严重警告", "记过"]
+    assert case.post.value == "某县交通运输局局长"
+    assert case.unit.value == "某县交通运输局"
+    assert case.decided_by.value == "县纪委监委"
+    assert case.date.value == "2022年4月8日"
+    assert "收受管理服务对象礼金" in case.violation.value
+    assert case.persons == 1
+    _check_spans(doc, case)
+
+
+def test_a_traditional_document_keeps_original_offsets():
+    text = (
+        "區紀委監(jiān)委通報\n\n"
+        "近日，區紀委監(jiān)委對城關鎮黨委書記王建華進行誡勉談話。經查，王建華在疫情防控工作中落實責任不力。\n"
+    )
+    doc = _doc(text)
+    case = _one(extract_cases(doc), "王建華")
+    assert [s.value for s in case.sanctions] == ["诫勉谈话"]
+    assert doc.text[slice(*case.sanctions[0].span)] == "誡勉談話"
+    assert case.post.value == "城關鎮黨委書記"
+    assert fold(case.decided_by.value) == "区纪委监委"
+    assert fold(case.place.value) == "城关镇"
+    assert "落實責任不力" in case.violation.value
+    _check_spans(doc, case)
+
+
+def test_a_unit_held_accountable_is_a_case_without_a_name():
+    text = (
+        "县纪委监委通报\n\n"
+        "检查发现，县市场监管局存在违规发放津补贴的问题。县纪委监委对县市场监管局进行通报批评。\n"
+        "县纪委监委约谈县医保局领导班子。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    assert sorted(c.key for c in cases) == ["县医保局", "县市场监管局"]
+    market = _one(cases, "县市场监管局")
+    assert not market.name and market.persons is None
+    assert [s.value for s in market.sanctions] == ["通报批评"]
+    assert market.decided_by.value == "县纪委监委"
+    assert market.violation.value == "违规发放津补贴"
+    insurance = _one(cases, "县医保局")
+    assert [s.value for s in insurance.sanctions] == ["约谈"]
+    assert insurance.post.value == "领导班子"
+    for case in cases:
+        _check_spans(doc, case)
+
+
+def test_a_removal_from_office_a_speaker_and_a_counted_group():
+    text = (
+        "通报\n\n"
+        "“刘强被免去城东区卫生健康局局长职务”“陈静被免去城东区疾控中心主任职务”。\n"
+        "县纪委书记周平介绍，某公司三名干部因漏报信息被点名通报，该县开除党籍处分5人。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    assert sorted(c.key for c in cases) == ["刘强", "某公司", "陈静"]  # not 周平, the speaker
+    liu = _one(cases, "刘强")
+    assert [s.value for s in liu.sanctions] == ["免职"]
+    assert liu.post.value == "城东区卫生健康局局长"
+    assert liu.place.value == "城东区"
+    company = _one(cases, "某公司")
+    assert company.persons == 3 and [s.value for s in company.sanctions] == ["通报批评"]
+    for case in cases:
+        _check_spans(doc, case)
+
+
+def test_the_table_is_extended_by_a_user_file(tmp_path):
+    extra = tmp_path / "mine.toml"
+    table = '[sanctions]\naccountability = ["调离岗位"]\naliases = ["调岗=调离岗位"]\n'
+    extra.write_text(table, encoding="utf-8")
+    doc = _doc("通报\n\n村党支部书记赵强因失职被调岗。\n")
+    try:
+        assert extract_cases(doc) == []
+        use_lexicon([extra])
+        case = _one(extract_cases(doc), "赵强")
+        assert [s.value for s in case.sanctions] == ["调离岗位"]
+    finally:
+        use_lexicon([])
+
+
+def _gold_case(doc_id: str, **fields) -> dict:
+    base = {"doc_id": doc_id, "name": "", "unit": "", "post": "", "place": "", "violation": ""}
+    base.update({"sanctions": [], "decided_by": "", "date": "", "persons": None})
+    base.update(fields)
+    return base
+
+
+def test_match_cases_counts_matches_extras_and_field_errors():
+    doc = _doc("通报\n\n区纪委监委给予镇长王刚党内警告处分。区纪委监委对县水务局进行通报批评。\n", "d.txt")
+    found = extract_cases(doc)
+    gold = [
+        _gold_case("d.txt", name="王刚", post="镇长", sanctions=["警告"], decided_by="区纪委监委", persons=1),
+        _gold_case("d.txt", name="李四", sanctions=["记过"]),  # not in the text: a miss
+        _gold_case("other.txt", unit="县水务局", sanctions=["通报批评"]),  # another document
+    ]
+    scores = match_cases(found, gold)
+    assert (scores.n_gold, scores.n_found, scores.n_matched) == (3, 2, 1)
+    assert scores.recall == pytest.approx(1 / 3)
+    assert scores.precision == pytest.approx(1 / 2)
+    assert [c.key for c in scores.extra] == ["县水务局"]
+    assert scores.accuracy("sanctions") == 1.0 and scores.accuracy("post") == 1.0
+    wrong_gold = [_gold_case("d.txt", name="王刚", post="镇长", sanctions=["严重警告"], persons=1)]
+    scores = match_cases(found, wrong_gold)
+    assert scores.accuracy("sanctions") == 0.0
+    assert scores.accuracy("decided_by") == 0.0  # stated in the text, empty in this gold
+
+
+def test_the_gold_file_quotes_the_seeds_and_names_standard_sanctions():
+    cases, totals = load_gold(GOLD)
+    standard = set(sanction_table().forms.values())
+    assert cases and totals
+    for rec in [*cases, *totals]:
+        raw = (SEEDS / rec["doc_id"]).read_text(encoding="utf-8")
+        ingested = load_document(SEEDS / rec["doc_id"], SEEDS).text
+        for quote in rec["evidence"]:
+            assert quote in raw and quote in ingested, (rec["doc_id"], quote)
+    for rec in cases:
+        assert rec["sanctions"] and set(rec["sanctions"]) <= standard, rec
+        assert rec["name"] or rec["unit"], rec
+    for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        answer = q["answer"]
+        assert answer["found"] == len(answer["names"]) + len(answer["units"]), q["id"]
+        assert all((SEEDS / d).is_file() for d in q["doc_ids"]), q["id"]
+        for who in answer["names"]:
+            assert any(c["name"] == who and c["doc_id"] in q["doc_ids"] for c in cases), (q["id"], who)
+
+
+def test_the_seeds_meet_the_targets_and_every_field_has_its_sentence():
+    gold, _ = load_gold(GOLD)
+    found: list[Case] = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        doc = load_document(path, SEEDS)
+        cases = extract_cases(doc)
+        for case in cases:
+            _check_spans(doc, case)
+        found += cases
+    scores = match_cases(found, gold)
+    assert scores.recall >= 0.9, [g.get("name") or g.get("unit") for g in scores.missed]
+    assert scores.precision >= 0.9, [c.key for c in scores.extra]
+    assert scores.accuracy("sanctions") >= 0.95, scores.wrong
