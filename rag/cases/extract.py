@@ -8,6 +8,7 @@ does not state stays empty: nothing is guessed.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rag.cases import fields as F
 from rag.cases.mentions import Mention, group_count, sanction_mentions, segments
@@ -17,7 +18,7 @@ from rag.cases.table import cue_pattern, words_pattern
 from rag.cases.text_view import Sentence, person_names, sentences
 from rag.types import Document
 
-_HEADLINE = 3  # sentences at the top whose place is the report's own (天津:吹响督战号角)
+Span = tuple[int, int]
 _BACK = 2  # sentences before a case, in its paragraph, that may state its violation or date
 
 
@@ -41,15 +42,24 @@ class _Reader:
         s = self.sents[i]
         return [t for t in self.sents if t.paragraph == s.paragraph and t is not s]
 
-    def place(self, candidates: list[tuple[Sentence, int, int]]) -> Field:
-        """The first place found in the given stretches, then in the headline."""
-        heads = [(t, 0, len(t.folded)) for t in self.sents[:_HEADLINE]]
-        for s, a, b in [*candidates, *heads]:
-            found = F.places(s.folded[a:b])
+    def place(self, candidates: list[tuple[Sentence, int, int]], running: int) -> Field:
+        """The first place found in the given stretches (the first `running` of them names of posts,
+        units or bodies, the rest running text), then in the headline."""
+        heads = self._headline()
+        for k, (s, a, b) in enumerate([*candidates, *heads]):
+            found = F.places(s.folded[a:b], strict=running <= k < len(candidates))
             if found:
                 x, y = found[0]
                 return self.field(s, a + x, a + y)
         return EMPTY
+
+    def _headline(self) -> list[tuple[Sentence, int, int]]:
+        """The title block (the first paragraph, when short and not the whole text): its place is the
+        report's own (天津:吹响督战号角)."""
+        head = [t for t in self.sents if t.paragraph == 0]
+        if len(head) > 3 or len(head) == len(self.sents):
+            return []
+        return [(t, 0, len(t.folded)) for t in head]
 
     def violation(self, i: int, seg: tuple[int, int], name: str = "") -> Field:
         s = self.sents[i]
@@ -98,7 +108,7 @@ class _Reader:
 
     # ------------------------------------------------------------------ people
 
-    def person(self, i: int, seg: tuple[int, int], name: tuple[int, int], mentions: list[Mention]) -> Case:
+    def person(self, i: int, seg: Span, name: Span, mentions: list[Mention], targets: list[Span]) -> Case:
         s = self.sents[i]
         text = s.folded
         name_text = text[name[0] : name[1]]
@@ -129,16 +139,16 @@ class _Reader:
             unit = self.field(ps, pa, pa + n) if n else EMPTY
             where.append((ps, pa, pb))
         first = min(m.start for m in mentions)
-        where += [(s, seg[0], max(first, name[0])), (s, seg[0], seg[1])]
-        decided = self.body(s, seg, first, [name, *[(a, b) for t, a, b in posts if t is s]])
+        decided = self.body(s, seg, first, [name, *targets, *[(a, b) for t, a, b in posts if t is s]])
         if decided:
-            where.insert(1, (s, *self._local(s, decided)))
+            where.append((s, *self._local(s, decided)))
+        running = [(s, seg[0], max(first, name[0])), (s, seg[0], seg[1])]
         return Case(
             doc_id=self.doc.id,
             name=self.field(s, *name),
             unit=unit,
             post=post,
-            place=self.place(where),
+            place=self.place(where + running, len(where)),
             violation=self.violation(i, seg, name_text),
             sanctions=self.sanctions(s, mentions),
             decided_by=decided,
@@ -154,7 +164,8 @@ class _Reader:
 
     # ------------------------------------------------------------------ units
 
-    def units(self, i: int, seg: tuple[int, int], mention: Mention, mentions: list[Mention]) -> list[Case]:
+    def units(self, i: int, seg: Span, mention: Mention) -> tuple[list[Case], list[Span]]:
+        """The unit cases of one sanction, and the target phrases they came from."""
         s = self.sents[i]
         text = s.folded
         targets = []
@@ -183,14 +194,13 @@ class _Reader:
                 where = [(s, ta + ua, ta + ub)]
                 if decided:
                     where.append((s, *self._local(s, decided)))
-                where.append((s, seg[0], seg[1]))
                 cases.append(
                     Case(
                         doc_id=self.doc.id,
                         name=EMPTY,
                         unit=unit,
                         post=post,
-                        place=self.place(where),
+                        place=self.place([*where, (s, seg[0], seg[1])], len(where)),
                         violation=self.violation(i, seg),
                         sanctions=self.sanctions(s, [mention]),
                         decided_by=decided,
@@ -199,8 +209,14 @@ class _Reader:
                     )
                 )
             if cases:
-                break
-        return cases
+                return cases, [(ta, tb)]
+        return [], []
+
+    def more(self, i: int, seg: Span, person: Case, mentions: list[Mention]) -> Case:
+        """More sanctions for a person named before (由县监委给予其开除公职处分)."""
+        s = self.sents[i]
+        decided = self.body(s, seg, mentions[0].start, [])
+        return replace(person, sanctions=self.sanctions(s, mentions), decided_by=person.decided_by or decided)
 
 
 def _speaker(text: str, end: int) -> bool:
@@ -210,36 +226,41 @@ def _speaker(text: str, end: int) -> bool:
 def extract_cases(doc: Document) -> list[Case]:
     reader = _Reader(doc)
     found: list[Case] = []
+    last_person: Case | None = None
     for i, s in enumerate(reader.sents):
         mentions = sanction_mentions(s.folded)
-        if not mentions:
-            continue
         for seg in segments(s.folded):
             here = [m for m in mentions if seg[0] <= m.start < seg[1]]
-            if not here:
-                continue
+            # a sanction whose target is a unit (对县市场监管局进行通报批评) is the unit's case
+            rest = []
+            targets: list[tuple[int, int]] = []
+            for m in here:
+                cases, spans = reader.units(i, seg, m)
+                found += cases
+                targets += spans
+                if not cases:
+                    rest.append(m)
             names = [
                 (seg[0] + a, seg[0] + b)
                 for a, b in person_names(s.folded[seg[0] : seg[1]])
-                if not _speaker(s.folded, seg[0] + b)
+                if not _speaker(s.folded, seg[0] + b) and not _inside_title(s.folded, seg[0] + a)
             ]
-            names = [n for n in names if not _inside_title(s.folded, n[0])]
+            if not rest:
+                continue
             if names:
                 for name in names:
-                    own = _mentions_of(name, names, here)
+                    own = _mentions_of(name, names, rest)
                     if own:
-                        found.append(reader.person(i, seg, name, own))
-            else:
-                for m in here:
-                    found.extend(reader.units(i, seg, m, here))
+                        found.append(reader.person(i, seg, name, own, targets))
+                        last_person = found[-1]
+            elif last_person and cue_pattern("pronoun").search(s.folded, seg[0], rest[0].start):
+                # 由县监委给予其开除公职处分: 其 is the person of the sentence before
+                found.append(reader.more(i, seg, last_person, rest))
     return merge_cases(found)
 
 
 def _inside_title(text: str, pos: int) -> bool:
     return text.count("《", 0, pos) > text.count("》", 0, pos)
-
-
-Span = tuple[int, int]
 
 
 def _mentions_of(name: Span, names: list[Span], mentions: list[Mention]) -> list[Mention]:

@@ -19,12 +19,13 @@ def _place_re() -> re.Pattern[str]:
     return re.compile(f"(?:[\u4e00-\u9fff]{{1,4}}?[{suffixes}])+")
 
 
-def places(text: str) -> list[tuple[int, int]]:
+def places(text: str, strict: bool = False) -> list[tuple[int, int]]:
     """Administrative places in `text`: chains ending in a place suffix (中兴镇五香庙村) that start and
-    end on jieba word boundaries, and jieba's place names (天津)."""
+    end on jieba word boundaries, and jieba's place names (天津). A chain starts on a noun of two
+    characters (资源 县; not 组与 of 纪检监察组与省), or, `strict`, on a place name only: in running
+    text a noun before 区 is as often a verb jieba mistook (责令 区住建局)."""
     words = tagged(text)
-    # a chain starts on a noun of two characters or a place name: not on 组与 of 纪检监察组与省
-    starts = {s for w, f, s in words if (len(w) >= 2 and f.startswith("n")) or f == "ns"}
+    starts = {s for w, f, s in words if (len(w) >= 2 and f.startswith("n") and not strict) or f == "ns"}
     ends_at = {s + len(w) for w, _, s in words}
     first_bad = cue_text("place_not_first")
     bad = cue("place_not")
@@ -84,11 +85,17 @@ def post_before(text: str, name_start: int) -> tuple[int, int] | None:
 
 
 def unit_of(post: str) -> int:
-    """Length of the unit at the head of a post (城西区卫生健康局党组书记 -> 城西区卫生健康局), 0 if none."""
-    m = words_pattern("unit_ends", "^.+?{}").match(post)
-    if not m or m.end() == len(post) or not words_pattern("posts", "{}$").search(post[m.end() :]):
-        return 0
-    return m.end()
+    """Length of the unit at the head of a post (城西区卫生健康局党组书记 -> 城西区卫生健康局), 0 if none:
+    the longest head that ends with a unit word and leaves a post, not ending in a party organ
+    (医院党支部书记 -> 医院) unless nothing else is left."""
+    heads = []
+    for m in words_pattern("unit_ends").finditer(post):
+        rest = post[m.end() :]
+        if m.start() > 0 and rest and words_pattern("posts", "{}$").search(rest):
+            heads.append(m.end())
+    party = [h for h in heads if words_pattern("unit_party", "{}$").search(post[:h])]
+    plain = [h for h in heads if h not in party]
+    return max(plain or party or [0])
 
 
 def units_in(target: str) -> list[tuple[int, int]]:
@@ -110,18 +117,27 @@ def units_in(target: str) -> list[tuple[int, int]]:
 
 def bodies(text: str, before: int) -> list[tuple[int, int]]:
     """Deciding bodies named before `before` (经贵南县委研究决定 -> 贵南县委), extended left over the
-    organ's full name; a body followed by a post word is part of a post (党组书记), not a body.
-    A body after 经 (经省纪委监委研究并报省委批准) is the one that decided: then it alone is returned."""
-    found = []
+    nouns of the organ's full name (市纪委监委驻市国资委党委纪检监察组); a body followed by a post word
+    is part of a post (党组书记), not a body. A body after 经 (经省纪委监委研究并报省委批准) is the one
+    that decided: then it alone is returned."""
+    found: list[tuple[int, int]] = []
     strip = cue_text("body_strip")
+    words = tagged(text[:before])
     for m in cue_pattern("body").finditer(text, 0, before):
-        if words_pattern("posts").match(text, m.end()) or re.match("[副常]", text[m.end() : m.end() + 1]):
+        after = text[m.end() :]
+        if words_pattern("posts").match(after) or re.match("[副]", after):
             continue
-        a = m.start()
-        while a > 0 and text[a - 1] not in _STOP and text[a - 1] not in strip:
-            a -= 1
+        a = next((s for w, _, s in words if s <= m.start() < s + len(w)), m.start())  # 贵南[县委]
+        for w, flag, s in reversed(words):  # the nouns right before it: 资源 县, 市 纪委 监委 驻市 国资委
+            if s + len(w) != a or w in strip or not (flag[0] in "nj" or flag == "zg"):
+                if s + len(w) <= a:
+                    break
+                continue
+            a = s
         if found and found[-1][1] >= a:  # 市纪委监委 + 驻市国资委党委纪检监察组: one body
             a = min(a, found.pop()[0])
+        while a < m.start() and text[a] in strip:  # 经县 纪委常委会: the token held 经
+            a += 1
         found.append((a, m.end()))
     lead = cue_text("body_lead")
     led = [(a, b) for a, b in found if a > 0 and text[a - 1] in lead]

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from rag.cases.model import Field, Span
+from rag.cases.table import words_pattern
 from rag.types import Document
 from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.text import fold_with_map, original_span, split_sentences
@@ -77,8 +78,16 @@ def person_names(text: str) -> list[tuple[int, int]]:
     masked names (陈某某, 王某) by the table's pattern."""
     spans: list[tuple[int, int]] = []
     prev_end = -1
-    for word, flag, start in tagged(text):
+    words = tagged(text)
+    for k, (word, flag, start) in enumerate(words):
         if flag != "nr" or word in _not_entities():
+            continue
+        nxt = words[k + 1] if k + 1 < len(words) else ("", "x", 0)
+        if len(word) == 1 and nxt[1] != "nr" and _HAN_NAME.match(word + nxt[0]) and len(nxt[0]) <= 2:
+            # a surname jieba cut off (邓 + 文华): joined when a post comes right before it
+            if _post_before(text[:start]):
+                spans.append((start, start + 1 + len(nxt[0])))
+                prev_end = spans[-1][1]
             continue
         if spans and start == prev_end and (prev_end - spans[-1][0]) + len(word) <= 4:
             spans[-1] = (spans[-1][0], start + len(word))
@@ -93,6 +102,10 @@ def person_names(text: str) -> list[tuple[int, int]]:
         if text[a] not in not_first and not any(x < b and a < y for x, y in spans):
             spans.append((a, b))
     return sorted(spans)
+
+
+def _post_before(text: str) -> bool:
+    return bool(words_pattern("posts", "(?:{})$").search(text))
 
 
 def place_words(text: str) -> list[tuple[int, int]]:
