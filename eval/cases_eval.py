@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rag.cases import extract_cases, load_gold, match_cases
+from rag.cases import extract_cases, extract_totals, load_gold, match_cases, match_totals
 from rag.cases.match import FIELDS
 from rag.ingest.documents import load_document
 
@@ -27,9 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     gold, totals = load_gold(args.gold)
-    found = []
+    found, found_totals = [], []
     for path in sorted(args.corpus.glob("*.txt")):
-        found += extract_cases(load_document(path, args.corpus))
+        doc = load_document(path, args.corpus)
+        found += extract_cases(doc)
+        found_totals += extract_totals(doc)
     scores = match_cases(found, gold)
 
     print(f"cases: gold {scores.n_gold}, found {scores.n_found}, matched {scores.n_matched}")
@@ -37,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     print("field accuracy on matched cases:")
     for name in FIELDS:
         print(f"  {name:<11} {scores.accuracy(name):.3f}  ({scores.field_right[name]}/{scores.n_matched})")
-    print(f"totals stated in the gold: {len(totals)} (not scored: the extractor reads cases only)")
+    n_gold, n_found, n_matched = match_totals(found_totals, totals)
+    print(f"stated totals (通报了10起): gold {n_gold}, found {n_found}, matched {n_matched}")
     if args.verbose:
         for g in scores.missed:
             print(f"MISSED {g['doc_id']}: {g.get('name') or g.get('unit')} {g.get('sanctions')}")

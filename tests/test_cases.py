@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.cases import Case, extract_cases, load_gold, match_cases
+from rag.cases import Case, extract_cases, extract_totals, load_gold, match_cases, match_totals
 from rag.cases.table import sanction_table
 from rag.ingest.documents import load_document
 from rag.types import Document
@@ -216,3 +216,47 @@ def test_the_seeds_meet_the_targets_and_every_field_has_its_sentence():
     assert scores.recall >= 0.9, [g.get("name") or g.get("unit") for g in scores.missed]
     assert scores.precision >= 0.9, [c.key for c in scores.extra]
     assert scores.accuracy("sanctions") >= 0.95, scores.wrong
+
+
+def test_a_unit_and_a_person_in_one_sentence_and_a_sanction_given_to_him():
+    text = (
+        "区纪委监委通报\n\n"
+        "区纪委监委责令区住建局党组作出书面检查，并对分管副局长孙伟进行诫勉谈话。\n"
+        "经县纪委常委会会议研究，决定给予县农业农村局原党组书记、局长林志明开除党籍处分；"
+        "由县监委给予其开除公职处分。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    assert sorted(c.key for c in cases) == ["区住建局党组", "孙伟", "林志明"]
+    assert [s.value for s in _one(cases, "区住建局党组").sanctions] == ["书面检查"]
+    sun = _one(cases, "孙伟")
+    assert [s.value for s in sun.sanctions] == ["诫勉谈话"] and sun.decided_by.value == "区纪委监委"
+    lin = _one(cases, "林志明")
+    assert [s.value for s in lin.sanctions] == ["开除党籍", "开除"]
+    assert lin.unit.value == "县农业农村局" and lin.decided_by.value == "县纪委常委会"
+    for case in cases:
+        _check_spans(doc, case)
+
+
+def test_stated_totals_are_read_and_are_not_cases():
+    text = (
+        "全县通报\n\n"
+        "截至目前，全县处理违纪问题48起，问责党员干部89人，通报曝光典型案例4起10人。\n"
+        "下一步，对顶风违纪的将严肃问责，问责人数将公开。\n"
+    )
+    doc = _doc(text)
+    assert extract_cases(doc) == []
+    totals = [(t.what.value, t.count, t.measure, t.sanction) for t in extract_totals(doc)]
+    assert totals == [
+        ("全县处理违纪问题", 48, "起", ""),
+        ("问责党员干部", 89, "人", "问责"),
+        ("通报曝光典型案例", 4, "起", ""),
+        ("通报曝光典型案例", 10, "人", ""),
+    ]
+
+
+def test_the_seeds_state_the_totals_of_the_gold_file():
+    _, gold = load_gold(GOLD)
+    found = [t for p in sorted(SEEDS.glob("*.txt")) for t in extract_totals(load_document(p, SEEDS))]
+    n_gold, n_found, n_matched = match_totals(found, gold)
+    assert n_matched >= 0.9 * n_gold and n_matched >= 0.9 * n_found, (n_gold, n_found, n_matched)

@@ -219,6 +219,12 @@ class _Reader:
         return replace(person, sanctions=self.sanctions(s, mentions), decided_by=person.decided_by or decided)
 
 
+def _counted(text: str, m: Mention, seg: Span) -> bool:
+    """A sanction given to a counted group and no unit (问责党员干部89人) is a total, not a case."""
+    after = cue_pattern("target_after").match(text, m.end, seg[1])
+    return bool(after and group_count(after.group()))
+
+
 def _speaker(text: str, end: int) -> bool:
     return bool(words_pattern("speech").match(text, end))
 
@@ -238,7 +244,7 @@ def extract_cases(doc: Document) -> list[Case]:
                 cases, spans = reader.units(i, seg, m)
                 found += cases
                 targets += spans
-                if not cases:
+                if not cases and not _counted(s.folded, m, seg):
                     rest.append(m)
             names = [
                 (seg[0] + a, seg[0] + b)

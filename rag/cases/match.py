@@ -120,3 +120,15 @@ def _shown(case: Case, name: str) -> str:
     if name == "sanctions":
         return "、".join(s.value for s in case.sanctions)
     return case.fields()[name].value
+
+
+def match_totals(found: Iterable[Any], gold: Sequence[dict[str, Any]]) -> tuple[int, int, int]:
+    """(gold, found, matched) of stated totals; a total matches on document, count and measure."""
+    keys = [(t.doc_id, t.count, t.measure) for t in found]
+    matched = 0
+    for g in gold:
+        key = (g["doc_id"], g["count"], g["measure"])
+        if key in keys:
+            keys.remove(key)
+            matched += 1
+    return len(gold), matched + len(keys), matched

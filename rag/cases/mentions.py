@@ -57,13 +57,16 @@ def group_count(text: str) -> tuple[int, int, int] | None:
     m = cue_pattern("group").search(text)
     if not m:
         return None
-    n = m.group("n")
-    if n.isdigit():
-        value = int(n)
-    elif n.startswith("十"):
-        value = 10 + _CN_DIGITS.get(n[1:], 0)
-    elif "十" in n:
-        value = _CN_DIGITS.get(n[0], 1) * 10 + _CN_DIGITS.get(n[-1], 0) * (not n.endswith("十"))
-    else:
-        value = _CN_DIGITS.get(n, 0)
+    value = number(m.group("n"))
     return (value, m.start(), m.end()) if value else None
+
+
+def number(n: str) -> int:
+    """Digits or a small Chinese numeral (两 -> 2, 十二 -> 12); 0 when neither."""
+    if n.isdigit():
+        return int(n)
+    if n.startswith("十"):
+        return 10 + _CN_DIGITS.get(n[1:], 0)
+    if "十" in n:
+        return _CN_DIGITS.get(n[0], 1) * 10 + (0 if n.endswith("十") else _CN_DIGITS.get(n[-1], 0))
+    return _CN_DIGITS.get(n, 0)

@@ -94,7 +94,9 @@ def person_names(text: str) -> list[tuple[int, int]]:
         else:
             spans.append((start, start + len(word)))
         prev_end = start + len(word)
-    spans = [(a, b) for a, b in spans if _HAN_NAME.match(text[a:b])]
+    # jieba reads some places as names (安居区): a name does not end like a place
+    suffixes = lexicon().text("places.suffixes")
+    spans = [(a, b) for a, b in spans if _HAN_NAME.match(text[a:b]) and text[b - 1] not in suffixes]
     lex = lexicon()
     not_first = lex.text("sanctions.cases.masked_name_not_first")
     for m in lex.pattern("sanctions.cases.masked_name").finditer(text):

@@ -1,0 +1,54 @@
+"""The totals a report states ("通报曝光10起典型问题", "问责党员干部89人"), so that an answer can say
+"10 reported, 3 found" when a document describes fewer cases than it counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.cases.mentions import is_policy, number
+from rag.cases.model import Field
+from rag.cases.table import cue_pattern, sanction_table, words_pattern
+from rag.cases.text_view import sentences
+from rag.types import Document
+
+_CLAUSE_STOP = ",，。;；:：、“”"
+
+
+@dataclass(frozen=True)
+class Total:
+    doc_id: str
+    what: Field  # the counted action as written (通报曝光典型问题, 问责党员干部)
+    count: int
+    measure: str  # 起 (cases) or 人 (people)
+    sanction: str = ""  # the standard name when the action is a sanction of the table (问责)
+
+
+def extract_totals(doc: Document) -> list[Total]:
+    found: list[Total] = []
+    for s in sentences(doc):
+        text = s.folded
+        last_end = -1
+        last_what: tuple[int, int] | None = None
+        for m in cue_pattern("total").finditer(text):
+            a = m.start()
+            while a > 0 and text[a - 1] not in _CLAUSE_STOP:
+                a -= 1
+            what = (a, m.start())
+            if m.start() == last_end and last_what:  # 4起10人: the second count shares the action
+                what = last_what
+            phrase = text[what[0] : what[1]]
+            sanction = sanction_table().pattern.search(phrase)
+            if not (sanction or words_pattern("total_actions").search(phrase)) or is_policy(text, m.start()):
+                continue
+            measure = "人" if m.group("m") in "人名" else "起"
+            found.append(
+                Total(
+                    doc_id=doc.id,
+                    what=s.field(doc, *what) if what[1] > what[0] else s.field(doc, m.start(), m.end()),
+                    count=number(m.group("n")),
+                    measure=measure,
+                    sanction=sanction_table().forms[sanction.group()] if sanction else "",
+                )
+            )
+            last_end, last_what = m.end(), what
+    return found
