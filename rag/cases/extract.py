@@ -14,8 +14,9 @@ from rag.cases import fields as F
 from rag.cases.mentions import Mention, group_count, sanction_mentions, segments
 from rag.cases.merge import merge_cases
 from rag.cases.model import EMPTY, Case, Field
+from rag.cases.names import person_names, read_names
 from rag.cases.table import cue_pattern, words_pattern
-from rag.cases.text_view import Sentence, person_names, sentences
+from rag.cases.text_view import Sentence, sentences
 from rag.types import Document
 
 Span = tuple[int, int]
@@ -61,15 +62,17 @@ class _Reader:
             return []
         return [(t, 0, len(t.folded)) for t in head]
 
-    def violation(self, i: int, seg: tuple[int, int], name: str = "") -> Field:
+    def violation(self, i: int, seg: tuple[int, int], keys: tuple[str, ...] = ()) -> Field:
         s = self.sents[i]
         a, b = seg
         v = F.violation_in(s.folded[a:b])
         if v:
             return self.field(s, a + v[0], a + v[1])
-        if name:  # the person's other sentence in the paragraph: 赵光歧以…为由,履职尽责不到位
+        # the person's or unit's other sentence in the paragraph: 赵光歧以…为由,履职尽责不到位;
+        # 3.青山县人民医院违规发放补贴问题。
+        for key in filter(None, keys):
             for t in self.paragraph(i):
-                for m in re.finditer(re.escape(name), t.folded):
+                for m in re.finditer(re.escape(key), t.folded):
                     v = F.fault_after(t.folded, m.end())
                     if v:
                         return self.field(t, *v)
@@ -99,6 +102,15 @@ class _Reader:
         ]
         return self.field(s, *found[-1]) if found else EMPTY
 
+    def body_before(self, i: int) -> Field:
+        """The body of the sentence before, when this one continues it after ；(经市委研究决定，免去A…；
+        免去B…)."""
+        prev = self.sents[i - 1] if i > 0 else None
+        if not prev or prev.paragraph != self.sents[i].paragraph or prev.folded[-1:] not in ";；":
+            return EMPTY
+        found = F.bodies(prev.folded, len(prev.folded))
+        return self.field(prev, *found[-1]) if found else EMPTY
+
     def sanctions(self, s: Sentence, mentions: list[Mention]) -> tuple[Field, ...]:
         out: list[Field] = []
         for m in mentions:
@@ -124,9 +136,9 @@ class _Reader:
                 if b > a:
                     posts.append((s, a, b))
         for t in self.sents:  # the same name elsewhere in the document: 某县交通运输局局长张建国…
-            if t is s:
-                continue
             for occ in re.finditer(re.escape(name_text), t.folded):
+                if t is s and occ.start() == name[0]:
+                    continue
                 p = F.post_before(t.folded, occ.start())
                 if p:
                     posts.append((t, *p))
@@ -140,16 +152,18 @@ class _Reader:
             where.append((ps, pa, pb))
         first = min(m.start for m in mentions)
         decided = self.body(s, seg, first, [name, *targets, *[(a, b) for t, a, b in posts if t is s]])
+        decided = decided or self.body_before(i)
         if decided:
             where.append((s, *self._local(s, decided)))
-        running = [(s, seg[0], max(first, name[0])), (s, seg[0], seg[1])]
+        # running text around the name, not through it (免去刘海波市…: no place 波市)
+        running = [(s, seg[0], name[0]), (s, name[1], seg[1])]
         return Case(
             doc_id=self.doc.id,
             name=self.field(s, *name),
             unit=unit,
             post=post,
             place=self.place(where + running, len(where)),
-            violation=self.violation(i, seg, name_text),
+            violation=self.violation(i, seg, (name_text,)),
             sanctions=self.sanctions(s, mentions),
             decided_by=decided,
             date=self.date(i, seg),
@@ -201,7 +215,7 @@ class _Reader:
                         unit=unit,
                         post=post,
                         place=self.place([*where, (s, seg[0], seg[1])], len(where)),
-                        violation=self.violation(i, seg),
+                        violation=self.violation(i, seg, F.unit_keys(text[ta + ua : ta + ub])),
                         sanctions=self.sanctions(s, [mention]),
                         decided_by=decided,
                         date=self.date(i, seg),
@@ -231,37 +245,40 @@ def _speaker(text: str, end: int) -> bool:
 
 def extract_cases(doc: Document) -> list[Case]:
     reader = _Reader(doc)
+    known = set().union(*(read_names(s.folded) for s in reader.sents))
     found: list[Case] = []
     last_person: Case | None = None
     for i, s in enumerate(reader.sents):
         mentions = sanction_mentions(s.folded)
+        in_sentence = len(found)
         for seg in segments(s.folded):
-            here = [m for m in mentions if seg[0] <= m.start < seg[1]]
-            # a sanction whose target is a unit (对县市场监管局进行通报批评) is the unit's case
             rest = []
             targets: list[tuple[int, int]] = []
-            for m in here:
+            for m in (m for m in mentions if seg[0] <= m.start < seg[1]):
+                # 责令其作出检查, 由县监委给予其开除公职处分: 其 is the one named just before
+                if cue_pattern("pronoun").search(s.folded, max(seg[0], m.start - 3), m.end):
+                    before = found[-1] if len(found) > in_sentence else last_person
+                    if before:
+                        found.append(reader.more(i, seg, before, [m]))
+                    continue
+                # a sanction whose target is a unit (对县市场监管局进行通报批评) is the unit's case
                 cases, spans = reader.units(i, seg, m)
                 found += cases
                 targets += spans
                 if not cases and not _counted(s.folded, m, seg):
                     rest.append(m)
-            names = [
-                (seg[0] + a, seg[0] + b)
-                for a, b in person_names(s.folded[seg[0] : seg[1]])
-                if not _speaker(s.folded, seg[0] + b) and not _inside_title(s.folded, seg[0] + a)
-            ]
             if not rest:
                 continue
-            if names:
-                for name in names:
-                    own = _mentions_of(name, names, rest)
-                    if own:
-                        found.append(reader.person(i, seg, name, own, targets))
-                        last_person = found[-1]
-            elif last_person and cue_pattern("pronoun").search(s.folded, seg[0], rest[0].start):
-                # 由县监委给予其开除公职处分: 其 is the person of the sentence before
-                found.append(reader.more(i, seg, last_person, rest))
+            names = [
+                (seg[0] + a, seg[0] + b)
+                for a, b in person_names(s.folded[seg[0] : seg[1]], known)
+                if not _speaker(s.folded, seg[0] + b) and not _inside_title(s.folded, seg[0] + a)
+            ]
+            for name in names:
+                own = _mentions_of(name, names, rest)
+                if own:
+                    found.append(reader.person(i, seg, name, own, targets))
+                    last_person = found[-1]
     return merge_cases(found)
 
 

@@ -115,6 +115,13 @@ def units_in(target: str) -> list[tuple[int, int]]:
     return out
 
 
+def unit_keys(unit: str) -> tuple[str, ...]:
+    """How a unit may be written elsewhere: as is, and without a party organ at its end
+    (青山县人民医院党委 -> 青山县人民医院)."""
+    m = words_pattern("unit_party", "{}$").search(unit)
+    return (unit, unit[: m.start()]) if m and m.start() >= 2 else (unit,)
+
+
 def bodies(text: str, before: int) -> list[tuple[int, int]]:
     """Deciding bodies named before `before` (经贵南县委研究决定 -> 贵南县委), extended left over the
     nouns of the organ's full name (市纪委监委驻市国资委党委纪检监察组); a body followed by a post word
@@ -154,11 +161,15 @@ def violation_in(text: str) -> tuple[int, int] | None:
 
 
 def fault_after(text: str, name_end: int) -> tuple[int, int] | None:
-    """The clause after a name that states a fault (赵光歧以…为由,履职尽责不到位…)."""
+    """The clause after a name that states a fault (赵光歧以…为由,履职尽责不到位…); within it, the
+    problem a violation pattern marks (县市场监管局存在违规发放津补贴的问题 -> 违规发放津补贴)."""
     rest = text[name_end:].rstrip("。;；!！")
-    if rest and words_pattern("faults").search(rest) and not words_pattern("speech").match(rest):
-        return (name_end, name_end + len(rest))
-    return None
+    if not rest or not words_pattern("faults").search(rest) or words_pattern("speech").match(rest):
+        return None
+    inner = violation_in(rest)
+    if inner:
+        return (name_end + inner[0], name_end + inner[1])
+    return (name_end, name_end + len(rest))
 
 
 def dates(text: str) -> list[tuple[int, int]]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from rag.cases.table import cue, cue_pattern, cue_text, sanction_table, words_pattern
+from rag.cases.table import cue, cue_pattern, sanction_table, words_pattern
 from rag.cases.text_view import tagged
+from rag.zh.lexicon import lexicon_cached
 
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -18,6 +20,17 @@ class Mention:
     end: int
     sanction: str  # the standard name
     post: tuple[int, int] | None = None  # the post a removal names (免去…职务)
+
+
+@lexicon_cached
+@lru_cache(maxsize=1)
+def phrase_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The sanctions written as phrases (免去…职务 -> 免职), from "pattern=standard name" items."""
+    out = []
+    for item in cue("phrases"):
+        pattern, _, name = item.rpartition("=")
+        out.append((re.compile(pattern), name.strip()))
+    return tuple(out)
 
 
 def _in_title(text: str, pos: int) -> bool:
@@ -34,8 +47,10 @@ def is_policy(text: str, pos: int) -> bool:
 def sanction_mentions(text: str) -> list[Mention]:
     table = sanction_table()
     found: list[Mention] = []
-    for m in cue_pattern("removal").finditer(text):
-        found.append(Mention(m.start(), m.end(), cue_text("removal_sanction"), m.span("post")))
+    for pattern, name in phrase_patterns():
+        for m in pattern.finditer(text):
+            post = m.span("post") if "post" in pattern.groupindex else None
+            found.append(Mention(m.start(), m.end(), name, post))
     for m in table.pattern.finditer(text):
         if any(x.start <= m.start() < x.end for x in found) or _in_title(text, m.start()):
             continue

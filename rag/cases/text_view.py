@@ -10,13 +10,11 @@ from functools import lru_cache
 from typing import Any
 
 from rag.cases.model import Field, Span
-from rag.cases.table import words_pattern
 from rag.types import Document
 from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.text import fold_with_map, original_span, split_sentences
 
 _BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
-_HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,7 @@ def _posseg() -> Any:
 
 @lexicon_cached
 @lru_cache(maxsize=1)
-def _not_entities() -> frozenset[str]:
+def not_entities() -> frozenset[str]:
     return frozenset(lexicon().words("jieba.not_entities"))
 
 
@@ -73,43 +71,6 @@ def tagged(text: str) -> list[tuple[str, str, int]]:
     return out
 
 
-def person_names(text: str) -> list[tuple[int, int]]:
-    """Spans of personal names (jieba `nr`); adjacent `nr` pieces join (徐 + 荣军 -> 徐荣军);
-    masked names (陈某某, 王某) by the table's pattern."""
-    spans: list[tuple[int, int]] = []
-    prev_end = -1
-    words = tagged(text)
-    for k, (word, flag, start) in enumerate(words):
-        if flag != "nr" or word in _not_entities():
-            continue
-        nxt = words[k + 1] if k + 1 < len(words) else ("", "x", 0)
-        if len(word) == 1 and nxt[1] != "nr" and _HAN_NAME.match(word + nxt[0]) and len(nxt[0]) <= 2:
-            # a surname jieba cut off (邓 + 文华): joined when a post comes right before it
-            if _post_before(text[:start]):
-                spans.append((start, start + 1 + len(nxt[0])))
-                prev_end = spans[-1][1]
-            continue
-        if spans and start == prev_end and (prev_end - spans[-1][0]) + len(word) <= 4:
-            spans[-1] = (spans[-1][0], start + len(word))
-        else:
-            spans.append((start, start + len(word)))
-        prev_end = start + len(word)
-    # jieba reads some places as names (安居区): a name does not end like a place
-    suffixes = lexicon().text("places.suffixes")
-    spans = [(a, b) for a, b in spans if _HAN_NAME.match(text[a:b]) and text[b - 1] not in suffixes]
-    lex = lexicon()
-    not_first = lex.text("sanctions.cases.masked_name_not_first")
-    for m in lex.pattern("sanctions.cases.masked_name").finditer(text):
-        a, b = m.span()
-        if text[a] not in not_first and not any(x < b and a < y for x, y in spans):
-            spans.append((a, b))
-    return sorted(spans)
-
-
-def _post_before(text: str) -> bool:
-    return bool(words_pattern("posts", "(?:{})$").search(text))
-
-
 def place_words(text: str) -> list[tuple[int, int]]:
     """Spans of jieba place names (`ns`)."""
-    return [(s, s + len(w)) for w, f, s in tagged(text) if f == "ns" and w not in _not_entities()]
+    return [(s, s + len(w)) for w, f, s in tagged(text) if f == "ns" and w not in not_entities()]
