@@ -11,7 +11,16 @@ import re
 from dataclasses import replace
 
 from rag.cases import fields as F
-from rag.cases.mentions import Mention, group_count, sanction_mentions, segments
+from rag.cases.mentions import (
+    Mention,
+    counted,
+    group_count,
+    in_title,
+    is_speaker,
+    mentions_of,
+    sanction_mentions,
+    segments,
+)
 from rag.cases.merge import merge_cases
 from rag.cases.model import EMPTY, Case, Field
 from rag.cases.names import person_names, read_names
@@ -233,16 +242,6 @@ class _Reader:
         return replace(person, sanctions=self.sanctions(s, mentions), decided_by=person.decided_by or decided)
 
 
-def _counted(text: str, m: Mention, seg: Span) -> bool:
-    """A sanction given to a counted group and no unit (问责党员干部89人) is a total, not a case."""
-    after = cue_pattern("target_after").match(text, m.end, seg[1])
-    return bool(after and group_count(after.group()))
-
-
-def _speaker(text: str, end: int) -> bool:
-    return bool(words_pattern("speech").match(text, end))
-
-
 def extract_cases(doc: Document) -> list[Case]:
     reader = _Reader(doc)
     known = set().union(*(read_names(s.folded) for s in reader.sents))
@@ -265,35 +264,18 @@ def extract_cases(doc: Document) -> list[Case]:
                 cases, spans = reader.units(i, seg, m)
                 found += cases
                 targets += spans
-                if not cases and not _counted(s.folded, m, seg):
+                if not cases and not counted(s.folded, m, seg):
                     rest.append(m)
             if not rest:
                 continue
             names = [
                 (seg[0] + a, seg[0] + b)
                 for a, b in person_names(s.folded[seg[0] : seg[1]], known)
-                if not _speaker(s.folded, seg[0] + b) and not _inside_title(s.folded, seg[0] + a)
+                if not is_speaker(s.folded, seg[0] + b) and not in_title(s.folded, seg[0] + a)
             ]
             for name in names:
-                own = _mentions_of(name, names, rest)
+                own = mentions_of(name, names, rest)
                 if own:
                     found.append(reader.person(i, seg, name, own, targets))
                     last_person = found[-1]
     return merge_cases(found)
-
-
-def _inside_title(text: str, pos: int) -> bool:
-    return text.count("《", 0, pos) > text.count("》", 0, pos)
-
-
-def _mentions_of(name: Span, names: list[Span], mentions: list[Mention]) -> list[Mention]:
-    """The sanctions of one of several names: those after it and before the next name (or all of
-    them for a single name)."""
-    if len(names) == 1:
-        return mentions
-    k = names.index(name)
-    nxt = names[k + 1][0] if k + 1 < len(names) else 1 << 30
-    own = [m for m in mentions if name[0] <= m.start < nxt or (m.post and m.post[0] <= name[0] < m.post[1])]
-    if not own and k + 1 < len(names):  # 张三、李四分别受到…: the names of one list share
-        return _mentions_of(names[k + 1], names, mentions) if nxt - name[1] <= 1 else []
-    return own

@@ -11,6 +11,7 @@ from rag.cases.table import cue, cue_pattern, sanction_table, words_pattern
 from rag.cases.text_view import tagged
 from rag.zh.lexicon import lexicon_cached
 
+Span = tuple[int, int]
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -33,10 +34,6 @@ def phrase_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple(out)
 
 
-def _in_title(text: str, pos: int) -> bool:
-    return text.count("《", 0, pos) > text.count("》", 0, pos)
-
-
 def is_policy(text: str, pos: int) -> bool:
     """A sentence that says what must or will be done before the sanction word (a word of its own:
     要, not the 要 of 主要)."""
@@ -52,7 +49,7 @@ def sanction_mentions(text: str) -> list[Mention]:
             post = m.span("post") if "post" in pattern.groupindex else None
             found.append(Mention(m.start(), m.end(), name, post))
     for m in table.pattern.finditer(text):
-        if any(x.start <= m.start() < x.end for x in found) or _in_title(text, m.start()):
+        if any(x.start <= m.start() < x.end for x in found) or in_title(text, m.start()):
             continue
         if words_pattern("not_after").match(text, m.end()):
             continue
@@ -85,3 +82,30 @@ def number(n: str) -> int:
     if "十" in n:
         return _CN_DIGITS.get(n[0], 1) * 10 + (0 if n.endswith("十") else _CN_DIGITS.get(n[-1], 0))
     return _CN_DIGITS.get(n, 0)
+
+
+def counted(text: str, m: Mention, seg: Span) -> bool:
+    """A sanction given to a counted group and no unit (问责党员干部89人) is a total, not a case."""
+    after = cue_pattern("target_after").match(text, m.end, seg[1])
+    return bool(after and group_count(after.group()))
+
+
+def is_speaker(text: str, end: int) -> bool:
+    return bool(words_pattern("speech").match(text, end))
+
+
+def in_title(text: str, pos: int) -> bool:
+    return text.count("《", 0, pos) > text.count("》", 0, pos)
+
+
+def mentions_of(name: Span, names: list[Span], mentions: list[Mention]) -> list[Mention]:
+    """The sanctions of one of several names: those after it and before the next name (or all of
+    them for a single name)."""
+    if len(names) == 1:
+        return mentions
+    k = names.index(name)
+    nxt = names[k + 1][0] if k + 1 < len(names) else 1 << 30
+    own = [m for m in mentions if name[0] <= m.start < nxt or (m.post and m.post[0] <= name[0] < m.post[1])]
+    if not own and k + 1 < len(names):  # 张三、李四分别受到…: the names of one list share
+        return mentions_of(names[k + 1], names, mentions) if nxt - name[1] <= 1 else []
+    return own
