@@ -1,7 +1,7 @@
 """Case extraction on the seeds against the gold file: precision, recall, per-field accuracy.
 
     PYTHONPATH=. .venv/bin/python eval/cases_eval.py [--gold eval/cases_gold.jsonl] [--corpus seeds] [-v]
-    PYTHONPATH=. .venv/bin/python eval/cases_eval.py --heldout [-v]
+    PYTHONPATH=. .venv/bin/python eval/cases_eval.py --heldout [--round N] [-v]
 
 Documents are read as the index reads them (rag.ingest), so offsets are those of Document.text.
 --heldout scores eval/cases_heldout.jsonl instead: short reports written after the extractor (their
@@ -28,11 +28,11 @@ def seed_documents(corpus: Path) -> list[Document]:
     return [load_document(path, corpus) for path in sorted(corpus.glob("*.txt"))]
 
 
-def heldout_documents(path: Path) -> list[Document]:
+def heldout_documents(path: Path, round_: int = 0) -> list[Document]:
     docs = []
     for line in path.read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
-        if rec.get("type") == "doc":
+        if rec.get("type") == "doc" and (not round_ or rec.get("round", 1) == round_):
             docs.append(Document(id=rec["doc_id"], title=rec["text"].splitlines()[0], text=rec["text"]))
     return docs
 
@@ -42,13 +42,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, default=ROOT / "eval" / "cases_gold.jsonl")
     ap.add_argument("--corpus", type=Path, default=ROOT / "seeds")
     ap.add_argument("--heldout", action="store_true", help="score eval/cases_heldout.jsonl (texts inside)")
+    ap.add_argument("--round", type=int, default=0, help="with --heldout: only this round (1, 2; 0 = all)")
     ap.add_argument("-v", "--verbose", action="store_true", help="list misses, extras and wrong fields")
     args = ap.parse_args(argv)
 
     gold_file = ROOT / "eval" / "cases_heldout.jsonl" if args.heldout else args.gold
     gold, totals = load_gold(gold_file)
+    if args.heldout and args.round:
+        gold = [g for g in gold if g.get("round", 1) == args.round]
+        totals = [t for t in totals if t.get("round", 1) == args.round]
     found, found_totals = [], []
-    for doc in heldout_documents(gold_file) if args.heldout else seed_documents(args.corpus):
+    docs = heldout_documents(gold_file, args.round) if args.heldout else seed_documents(args.corpus)
+    for doc in docs:
         found += extract_cases(doc)
         found_totals += extract_totals(doc)
     scores = match_cases(found, gold)
