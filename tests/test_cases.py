@@ -230,7 +230,7 @@ def test_a_unit_and_a_person_in_one_sentence_and_a_sanction_given_to_him():
     doc = _doc(text)
     cases = extract_cases(doc)
     assert sorted(c.key for c in cases) == ["区住建局党组", "孙伟", "林志明"]
-    assert [s.value for s in _one(cases, "区住建局党组").sanctions] == ["书面检查"]
+    assert [s.value for s in _one(cases, "区住建局党组").sanctions] == ["责令检查"]  # 作出书面检查
     sun = _one(cases, "孙伟")
     assert [s.value for s in sun.sanctions] == ["诫勉谈话"] and sun.decided_by.value == "区纪委监委"
     lin = _one(cases, "林志明")

@@ -114,11 +114,15 @@ class _Reader:
     def body_before(self, i: int) -> Field:
         """The body of the sentence before, when this one continues it after ；(经市委研究决定，免去A…；
         免去B…)."""
-        prev = self.sents[i - 1] if i > 0 else None
-        if not prev or prev.paragraph != self.sents[i].paragraph or prev.folded[-1:] not in ";；":
-            return EMPTY
-        found = F.bodies(prev.folded, len(prev.folded))
-        return self.field(prev, *found[-1]) if found else EMPTY
+        while i > 0:
+            prev = self.sents[i - 1]
+            if prev.paragraph != self.sents[i].paragraph or prev.folded[-1:] not in ";；":
+                return EMPTY
+            found = F.bodies(prev.folded, len(prev.folded))
+            if found:
+                return self.field(prev, *found[-1])
+            i -= 1  # 县委对…问责；对…诫勉谈话；对…给予警告处分: back over the whole list
+        return EMPTY
 
     def sanctions(self, s: Sentence, mentions: list[Mention]) -> tuple[Field, ...]:
         out: list[Field] = []
@@ -129,13 +133,18 @@ class _Reader:
 
     # ------------------------------------------------------------------ people
 
-    def person(self, i: int, seg: Span, name: Span, mentions: list[Mention], targets: list[Span]) -> Case:
+    def person(
+        self, i: int, seg: Span, name: Span, mentions: list[Mention], targets: list[Span], others: list[Span]
+    ) -> Case:
         s = self.sents[i]
         text = s.folded
         name_text = text[name[0] : name[1]]
         posts: list[tuple[Sentence, int, int]] = []
         p = F.post_before(text, name[0])
         if p:
+            # 对柳林镇党委书记孔德明、镇长高云飞: 高云飞's post starts after the name before him
+            cut = max([b for a, b in others if p[0] <= a and b < name[0]], default=p[0])
+            p = (cut + 1 if text[cut : cut + 1] in "、和及与" and cut > p[0] else cut, p[1])
             posts.append((s, *p))
         for m in mentions:
             if m.post:
@@ -187,11 +196,12 @@ class _Reader:
 
     # ------------------------------------------------------------------ units
 
-    def units(self, i: int, seg: Span, mention: Mention) -> tuple[list[Case], list[Span]]:
-        """The unit cases of one sanction, and the target phrases they came from."""
+    def units(self, i: int, seg: Span, mention: Mention) -> tuple[list[Case], list[Span], bool]:
+        """The unit cases of one sanction, the target phrases they came from, and whether the target
+        points back (约谈该局主要负责人)."""
         s = self.sents[i]
         text = s.folded
-        targets = []
+        targets = [mention.target] if mention.target else []
         m = cue_pattern("target_before").search(text[seg[0] : mention.start])
         if m:
             g = "a" if m.group("a") is not None else "b"
@@ -210,7 +220,10 @@ class _Reader:
             ends += [group[1:]] if group else []
             cut = min([a for a, _ in ends], default=len(target))
             post_end = max([b for _, b in ends], default=cut)
-            for ua, ub in F.units_in(target[:cut]):
+            units = F.units_in(target[:cut])
+            if units and all(cue_pattern("unit_anaphor").match(target[a:b]) for a, b in units):
+                return [], [(ta, tb)], True
+            for ua, ub in units:
                 unit = self.field(s, ta + ua, ta + ub)
                 post = self.field(s, ta + cut, ta + post_end) if post_end > cut else EMPTY
                 decided = self.body(s, seg, min(ta, mention.start), [(ta, tb)])
@@ -232,8 +245,8 @@ class _Reader:
                     )
                 )
             if cases:
-                return cases, [(ta, tb)]
-        return [], []
+                return cases, [(ta, tb)], False
+        return [], [], False
 
     def more(self, i: int, seg: Span, person: Case, mentions: list[Mention]) -> Case:
         """More sanctions for a person named before (由县监委给予其开除公职处分)."""
@@ -261,7 +274,10 @@ def extract_cases(doc: Document) -> list[Case]:
                         found.append(reader.more(i, seg, before, [m]))
                     continue
                 # a sanction whose target is a unit (对县市场监管局进行通报批评) is the unit's case
-                cases, spans = reader.units(i, seg, m)
+                cases, spans, anaphor = reader.units(i, seg, m)
+                if anaphor and len(found) > in_sentence:  # 约谈该局主要负责人: the unit just named
+                    found.append(reader.more(i, seg, found[-1], [m]))
+                    continue
                 found += cases
                 targets += spans
                 if not cases and not counted(s.folded, m, seg):
@@ -274,8 +290,8 @@ def extract_cases(doc: Document) -> list[Case]:
                 if not is_speaker(s.folded, seg[0] + b) and not in_title(s.folded, seg[0] + a)
             ]
             for name in names:
-                own = mentions_of(name, names, rest)
+                own = mentions_of(s.folded, name, names, rest)
                 if own:
-                    found.append(reader.person(i, seg, name, own, targets))
+                    found.append(reader.person(i, seg, name, own, targets, names))
                     last_person = found[-1]
     return merge_cases(found)

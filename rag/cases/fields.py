@@ -22,10 +22,10 @@ def _place_re() -> re.Pattern[str]:
 def places(text: str, strict: bool = False) -> list[tuple[int, int]]:
     """Administrative places in `text`: chains ending in a place suffix (中兴镇五香庙村) that start and
     end on jieba word boundaries, and jieba's place names (天津). A chain starts on a noun of two
-    characters (资源 县; not 组与 of 纪检监察组与省), or, `strict`, on a place name only: in running
+    characters (资源 县, 平安 镇; not 组与 of 纪检监察组与省), or, `strict`, on a place name only: in running
     text a noun before 区 is as often a verb jieba mistook (责令 区住建局)."""
     words = tagged(text)
-    starts = {s for w, f, s in words if (len(w) >= 2 and f.startswith("n") and not strict) or f == "ns"}
+    starts = {s for w, f, s in words if (len(w) >= 2 and f[0] in "na" and not strict) or f == "ns"}
     ends_at = {s + len(w) for w, _, s in words}
     first_bad = cue_text("place_not_first")
     bad = cue("place_not")

@@ -21,6 +21,7 @@ class Mention:
     end: int
     sanction: str  # the standard name
     post: tuple[int, int] | None = None  # the post a removal names (免去…职务)
+    target: tuple[int, int] | None = None  # who a phrase names (责令柳林镇党委…作出书面检查)
 
 
 @lexicon_cached
@@ -47,7 +48,8 @@ def sanction_mentions(text: str) -> list[Mention]:
     for pattern, name in phrase_patterns():
         for m in pattern.finditer(text):
             post = m.span("post") if "post" in pattern.groupindex else None
-            found.append(Mention(m.start(), m.end(), name, post))
+            target = m.span("target") if "target" in pattern.groupindex and m.group("target") else None
+            found.append(Mention(m.start(), m.end(), name, post, target))
     for m in table.pattern.finditer(text):
         if any(x.start <= m.start() < x.end for x in found) or in_title(text, m.start()):
             continue
@@ -98,14 +100,18 @@ def in_title(text: str, pos: int) -> bool:
     return text.count("《", 0, pos) > text.count("》", 0, pos)
 
 
-def mentions_of(name: Span, names: list[Span], mentions: list[Mention]) -> list[Mention]:
+def mentions_of(text: str, name: Span, names: list[Span], mentions: list[Mention]) -> list[Mention]:
     """The sanctions of one of several names: those after it and before the next name (or all of
-    them for a single name)."""
+    them for a single name); names in one list (张三、镇长李四分别受到…) share the list's."""
     if len(names) == 1:
         return mentions
     k = names.index(name)
     nxt = names[k + 1][0] if k + 1 < len(names) else 1 << 30
     own = [m for m in mentions if name[0] <= m.start < nxt or (m.post and m.post[0] <= name[0] < m.post[1])]
-    if not own and k + 1 < len(names):  # 张三、李四分别受到…: the names of one list share
-        return mentions_of(names[k + 1], names, mentions) if nxt - name[1] <= 1 else []
+    if not own and k + 1 < len(names):
+        between = text[name[1] : names[k + 1][0]]
+        listed = (
+            between[:1] in "、和及与" and len(between) <= 15 and not any(c in between for c in ",，。;；")
+        )
+        return mentions_of(text, names[k + 1], names, mentions) if listed else []
     return own

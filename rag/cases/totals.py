@@ -10,6 +10,7 @@ from rag.cases.model import Field
 from rag.cases.table import cue_pattern, sanction_table, words_pattern
 from rag.cases.text_view import sentences
 from rag.types import Document
+from rag.zh.text import fold
 
 _CLAUSE_STOP = ",，。;；:：、“”"
 
@@ -38,8 +39,13 @@ def extract_totals(doc: Document) -> list[Total]:
                 what = last_what
             phrase = text[what[0] : what[1]]
             sanction = sanction_table().pattern.search(phrase)
-            if not (sanction or words_pattern("total_actions").search(phrase)) or is_policy(text, m.start()):
+            acted = sanction or words_pattern("total_actions").search(phrase)
+            if not acted or is_policy(text, m.start()):
                 continue
+            if words_pattern("praise").search(text, m.end(), m.end() + 12) or words_pattern("praise").search(
+                phrase
+            ):
+                continue  # 给予3名干部通报表扬
             measure = "人" if m.group("m") in "人名" else "起"
             found.append(
                 Total(
@@ -51,4 +57,16 @@ def extract_totals(doc: Document) -> list[Total]:
                 )
             )
             last_end, last_what = m.end(), what
-    return found
+    return _once(found)
+
+
+def _once(totals: list[Total]) -> list[Total]:
+    """A total the title and the lead both state (通报3起…) counts once."""
+    seen: set[tuple[int, str, str]] = set()
+    out = []
+    for t in totals:
+        key = (t.count, t.measure, fold(t.what.value))
+        if key not in seen:
+            seen.add(key)
+            out.append(t)
+    return out
