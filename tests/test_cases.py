@@ -286,3 +286,24 @@ def test_names_jieba_does_not_tag_are_read_by_position_and_found_again():
     assert [s.value for s in _one(cases, "市卫生健康委员会党组").sanctions] == ["问责", "责令检查"]
     for case in cases:
         _check_spans(doc, case)
+
+
+def test_a_list_of_names_a_unit_pointed_back_to_and_praise_that_is_no_total():
+    text = (
+        "柳林镇被问责\n\n"
+        "因秸秆禁烧工作不力，县委对柳林镇党委进行问责，责令柳林镇党委向县委作出书面检查；"
+        "对柳林镇党委书记孔德明、镇长高云飞进行诫勉谈话；对分管副镇长金鑫给予党内警告处分。\n\n"
+        "区纪委监委对区市场监管局予以通报批评，并约谈该局主要负责人，对表现突出的3名干部给予通报表扬。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    assert sorted(c.key for c in cases) == sorted(["柳林镇党委", "孔德明", "高云飞", "金鑫", "区市场监管局"])
+    assert [s.value for s in _one(cases, "柳林镇党委").sanctions] == ["问责", "责令检查"]
+    gao = _one(cases, "高云飞")
+    assert gao.post.value == "镇长" and [s.value for s in gao.sanctions] == ["诫勉谈话"]
+    jin = _one(cases, "金鑫")
+    assert jin.decided_by.value == "县委" and jin.violation.value == "秸秆禁烧工作不力"
+    assert [s.value for s in _one(cases, "区市场监管局").sanctions] == ["通报批评", "约谈"]
+    assert extract_totals(doc) == []
+    for case in cases:
+        _check_spans(doc, case)

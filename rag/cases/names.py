@@ -42,8 +42,11 @@ def _name_at(text: str, pos: int, follow: re.Pattern[str]) -> Span | None:
     """A surname at `pos`, one or two more characters, then a word of `follow` (or the end)."""
     if pos >= len(text) or text[pos] not in _surnames():
         return None
+    suffixes = lexicon().text("places.suffixes")
     for n in (3, 2):
         end = pos + n
+        if text[end - 1 : end] in suffixes:  # 柳林镇被问责: a place, not a name
+            continue
         if (
             end <= len(text)
             and _HAN_NAME.match(text[pos:end])
