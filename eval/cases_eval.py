@@ -18,8 +18,10 @@ from pathlib import Path
 
 from rag.cases import extract_cases, extract_totals, load_gold, match_cases, match_totals
 from rag.cases.match import FIELDS
+from rag.cases.select import CaseQuery, select_cases, stated_totals
 from rag.ingest.documents import load_document
 from rag.types import Document
+from rag.zh.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,12 +39,49 @@ def heldout_documents(path: Path, round_: int = 0) -> list[Document]:
     return docs
 
 
+def check_questions(path: Path, cases: list, totals: list, dates: dict, verbose: bool) -> float:
+    """Each question answered from the table with its gold filter (the question's words are not
+    parsed here): right when the people and units listed and the stated total are the gold's."""
+    right = 0
+    questions = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for q in questions:
+        f = q["filter"]
+        query = CaseQuery(
+            sanction=f.get("sanction") or f.get("sanction_category", ""),
+            place=f.get("place", ""),
+            time=f.get("time", ""),
+        )
+        chosen = select_cases(cases, query, dates)
+        names = sorted(fold(c.name.value) for c in chosen if c.name)
+        units = [fold(c.unit.value) for c in chosen if not c.name]
+        gold = q["answer"]
+        same_units = len(units) == len(gold["units"]) and all(
+            any(fold(g) in u or u in fold(g) for u in units) for g in gold["units"]
+        )
+        docs = {c.doc_id for c in chosen} | set(q["doc_ids"])
+        stated = [t.count for t in stated_totals(totals, docs, query)]
+        reported_ok = gold["reported"] is None or gold["reported"] in stated
+        ok = names == sorted(fold(n) for n in gold["names"]) and same_units and reported_ok
+        right += ok
+        if verbose and not ok:
+            print(f"QUESTION {q['id']} {q['question']}: names {names} units {units} totals {stated}")
+    share = right / len(questions) if questions else 0.0
+    print("counting/listing questions answered from the table (gold filters):", end=" ")
+    print(f"{right}/{len(questions)} = {share:.3f}")
+    return share
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, default=ROOT / "eval" / "cases_gold.jsonl")
     ap.add_argument("--corpus", type=Path, default=ROOT / "seeds")
     ap.add_argument("--heldout", action="store_true", help="score eval/cases_heldout.jsonl (texts inside)")
     ap.add_argument("--round", type=int, default=0, help="with --heldout: only this round (1, 2; 0 = all)")
+    ap.add_argument(
+        "--questions",
+        action="store_true",
+        help="also answer eval/cases_questions.jsonl from the table, with each question's gold filter",
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="list misses, extras and wrong fields")
     args = ap.parse_args(argv)
 
@@ -51,11 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.heldout and args.round:
         gold = [g for g in gold if g.get("round", 1) == args.round]
         totals = [t for t in totals if t.get("round", 1) == args.round]
-    found, found_totals = [], []
+    found, found_totals, dates = [], [], {}
     docs = heldout_documents(gold_file, args.round) if args.heldout else seed_documents(args.corpus)
     for doc in docs:
         found += extract_cases(doc)
         found_totals += extract_totals(doc)
+        dates[doc.id] = doc.date
     scores = match_cases(found, gold)
 
     print(f"cases: gold {scores.n_gold}, found {scores.n_found}, matched {scores.n_matched}")
@@ -72,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"EXTRA  {c.doc_id}: {c.key} {[s.value for s in c.sanctions]}")
         for doc, key, name, value in scores.wrong:
             print(f"WRONG  {doc}: {key} {name} = {value!r}")
+    if args.questions and not args.heldout:
+        check_questions(ROOT / "eval" / "cases_questions.jsonl", found, found_totals, dates, args.verbose)
     ok = scores.recall >= 0.9 and scores.precision >= 0.9 and scores.accuracy("sanctions") >= 0.95
     return 0 if ok else 1
 

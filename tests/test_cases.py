@@ -9,6 +9,8 @@ import pytest
 
 from rag.cases import Case, extract_cases, extract_totals, load_gold, match_cases, match_totals
 from rag.cases.mentions import phrase_patterns
+from rag.cases.model import case_from_dict, case_to_dict
+from rag.cases.select import CaseQuery, select_cases
 from rag.cases.table import sanction_table
 from rag.ingest.documents import load_document
 from rag.types import Document
@@ -307,3 +309,27 @@ def test_a_list_of_names_a_unit_pointed_back_to_and_praise_that_is_no_total():
     assert extract_totals(doc) == []
     for case in cases:
         _check_spans(doc, case)
+
+
+def test_cases_are_selected_by_sanction_category_place_and_time_and_survive_json():
+    text = (
+        "天津:通报两起问题\n\n"
+        "2020年2月3日，天津市卫生健康委员会二级巡视员王增田同志因严重失职失责，被给予留党察看二年处分、政务撤职处分。\n\n"
+        "2021年5月，河西区纪委监委对河西区教育局局长张勇进行诫勉谈话。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    assert sorted(c.key for c in cases) == ["张勇", "王增田"]
+
+    def keys(**query) -> list[str]:
+        return sorted(c.key for c in select_cases(cases, CaseQuery(**query)))
+
+    assert keys(sanction="留党察看") == ["王增田"]
+    assert keys(sanction="政务处分") == ["王增田"]
+    assert keys(sanction="诫勉") == ["张勇"]  # a written form of 诫勉谈话
+    assert keys(place="河西区") == ["张勇"]
+    assert keys(place="天津") == ["张勇", "王增田"]  # the headline's place is both reports'
+    assert keys(time="2021-05") == ["张勇"] and keys(time="2020") == ["王增田"]
+    assert keys(sanction="开除党籍") == []
+    for case in cases:
+        assert case_from_dict(json.loads(json.dumps(case_to_dict(case)))) == case

@@ -63,6 +63,9 @@ class _Reader:
                 return self.field(s, a + x, a + y)
         return EMPTY
 
+    def region(self) -> Field:
+        return self.place([], 0)
+
     def _headline(self) -> list[tuple[Sentence, int, int]]:
         """The title block (the first paragraph, when short and not the whole text): its place is the
         report's own (天津:吹响督战号角)."""
@@ -186,6 +189,7 @@ class _Reader:
             decided_by=decided,
             date=self.date(i, seg),
             persons=1,
+            region=self.region(),
         )
 
     def _local(self, s: Sentence, f: Field) -> tuple[int, int]:
@@ -242,6 +246,7 @@ class _Reader:
                         decided_by=decided,
                         date=self.date(i, seg),
                         persons=group[0] if group else None,
+                        region=self.region(),
                     )
                 )
             if cases:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 Span = tuple[int, int]
 
@@ -35,6 +36,7 @@ class Case:
     decided_by: Field
     date: Field  # as written; the decision's date, else the conduct's
     persons: int | None = None  # how many people, when stated (两名干部 -> 2); 1 for a named person
+    region: Field = EMPTY  # the report's own place, from its headline (天津:吹响督战号角)
 
     @property
     def key(self) -> str:
@@ -49,6 +51,7 @@ class Case:
             "violation": self.violation,
             "decided_by": self.decided_by,
             "date": self.date,
+            "region": self.region,
         }
 
     @property
@@ -56,3 +59,33 @@ class Case:
         """The sentences the case was read from, in text order."""
         spans = {f.sentence for f in (*self.fields().values(), *self.sanctions) if f.sentence}
         return tuple(sorted(spans))
+
+
+def field_to_dict(f: Field) -> dict[str, Any]:
+    return {
+        "value": f.value,
+        "span": list(f.span) if f.span else None,
+        "sentence": list(f.sentence) if f.sentence else None,
+    }
+
+
+def field_from_dict(d: dict[str, Any]) -> Field:
+    span, sentence = d.get("span"), d.get("sentence")
+    return Field(d.get("value", ""), tuple(span) if span else None, tuple(sentence) if sentence else None)
+
+
+def case_to_dict(case: Case) -> dict[str, Any]:
+    """JSON-ready: every field as {"value", "span", "sentence"} (for the index folder, the CLI's --json)."""
+    out: dict[str, Any] = {"doc_id": case.doc_id, "persons": case.persons}
+    out.update({name: field_to_dict(f) for name, f in case.fields().items()})
+    out["sanctions"] = [field_to_dict(f) for f in case.sanctions]
+    return out
+
+
+def case_from_dict(d: dict[str, Any]) -> Case:
+    fields = {name: field_from_dict(d.get(name) or {}) for name in _FIELD_NAMES}
+    sanctions = tuple(field_from_dict(x) for x in d.get("sanctions", []))
+    return Case(doc_id=d["doc_id"], sanctions=sanctions, persons=d.get("persons"), **fields)
+
+
+_FIELD_NAMES = ("name", "unit", "post", "place", "violation", "decided_by", "date", "region")
