@@ -333,3 +333,24 @@ def test_cases_are_selected_by_sanction_category_place_and_time_and_survive_json
     assert keys(sanction="开除党籍") == []
     for case in cases:
         assert case_from_dict(json.loads(json.dumps(case_to_dict(case)))) == case
+
+
+def test_an_appointment_notice_is_no_case_and_a_finding_states_the_violation():
+    notice = _doc("关于免去王建新同志职务的决定\n\n某市人大常委会会议决定：免去王建新的市水务局局长职务。\n")
+    assert extract_cases(notice) == []
+    text = (
+        "通报\n\n"
+        "县纪委监委对县卫生健康委员会原主任黄某某严重违纪违法问题进行了立案审查调查。"
+        "经查，黄某某违反中央八项规定精神，多次接受宴请。经县纪委常委会会议研究，决定给予黄某某开除党籍处分。\n\n"
+        "经县委研究，对县应急管理局进行通报批评，对该局党组书记、局长彭少华进行诫勉谈话，"
+        "给予红岩镇副镇长谢东党内警告处分。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    huang = _one(cases, "黄某某")
+    assert huang.violation.value == "违反中央八项规定精神，多次接受宴请"
+    assert huang.decided_by.value == "县纪委常委会"
+    assert _one(cases, "彭少华").unit.value == "县应急管理局"  # 该局: the unit named before
+    assert _one(cases, "谢东").unit.value == "红岩镇"
+    for case in cases:
+        _check_spans(doc, case)

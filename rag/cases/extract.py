@@ -22,7 +22,7 @@ from rag.cases.mentions import (
     segments,
 )
 from rag.cases.merge import merge_cases
-from rag.cases.model import EMPTY, Case
+from rag.cases.model import EMPTY, Case, Field
 from rag.cases.names import person_names, read_names
 from rag.cases.reader import Reader
 from rag.cases.table import cue_pattern, words_pattern
@@ -69,6 +69,8 @@ class _Reader(Reader):
             post = self.field(ps, pa, pb)
             n = F.unit_of(ps.folded[pa:pb])
             unit = self.field(ps, pa, pa + n) if n else EMPTY
+            if n and cue_pattern("unit_anaphor").match(ps.folded[pa : pa + n]):
+                unit = self._named_unit(s, targets)  # 对该局党组书记彭少华: the unit named before
             where.append((ps, pa, pb))
         first = min(m.start for m in mentions)
         decided = self.body(s, seg, first, [name, *targets, *[(a, b) for t, a, b in posts if t is s]])
@@ -90,6 +92,13 @@ class _Reader(Reader):
             persons=1,
             region=self.region(),
         )
+
+    def _named_unit(self, s: Sentence, targets: list[Span]) -> Field:
+        for ta, tb in targets:
+            for ua, ub in F.units_in(s.folded[ta:tb]):
+                if not cue_pattern("unit_anaphor").match(s.folded[ta + ua : ta + ub]):
+                    return self.field(s, ta + ua, ta + ub)
+        return EMPTY
 
     def units(self, i: int, seg: Span, mention: Mention) -> tuple[list[Case], list[Span], bool]:
         """The unit cases of one sanction, the target phrases they came from, and whether the target
@@ -156,8 +165,10 @@ def extract_cases(doc: Document) -> list[Case]:
     known = set().union(*(read_names(s.folded) for s in reader.sents))
     found: list[Case] = []
     last_person: Case | None = None
+    # a removal (免去…职务) in a document that never speaks of discipline is a routine appointment
+    discipline = any(words_pattern("discipline_context").search(t.folded) for t in reader.sents)
     for i, s in enumerate(reader.sents):
-        mentions = sanction_mentions(s.folded)
+        mentions = [m for m in sanction_mentions(s.folded) if discipline or not m.post]
         in_sentence = len(found)
         for seg in segments(s.folded):
             rest = []

@@ -42,7 +42,7 @@ def places(text: str, strict: bool = False) -> list[tuple[int, int]]:
             start + k + 1
             for k, ch in enumerate(text[start : m.end()])
             if ch in suffixes
-            and start + k + 1 in ends_at
+            and (start + k + 1 in ends_at or words_pattern("unit_ends").match(text, start + k + 1))
             and _place_re().fullmatch(text, start, start + k + 1)
         ]
         inside = cue_text("place_not_inside")
@@ -87,7 +87,7 @@ def post_before(text: str, name_start: int) -> tuple[int, int] | None:
 def unit_of(post: str) -> int:
     """Length of the unit at the head of a post (城西区卫生健康局党组书记 -> 城西区卫生健康局), 0 if none:
     the longest head that ends with a unit word and leaves a post, not ending in a party organ
-    (医院党支部书记 -> 医院) unless nothing else is left."""
+    (医院党支部书记 -> 医院) unless nothing else is left; else a place the post opens with (红岩镇副镇长)."""
     heads = []
     for m in words_pattern("unit_ends").finditer(post):
         rest = post[m.end() :]
@@ -95,7 +95,13 @@ def unit_of(post: str) -> int:
             heads.append(m.end())
     party = [h for h in heads if words_pattern("unit_party", "{}$").search(post[:h])]
     plain = [h for h in heads if h not in party]
-    return max(plain or party or [0])
+    if plain or party:
+        return max(plain or party)
+    # a town or village itself (红岩镇副镇长): a place right before the post
+    for a, b in places(post):
+        if a == 0 and words_pattern("posts", "(?:原|副|常务)*{}").match(post, b):
+            return b
+    return 0
 
 
 def units_in(target: str) -> list[tuple[int, int]]:

@@ -8,6 +8,7 @@ import re
 from rag.cases import fields as F
 from rag.cases.mentions import Mention
 from rag.cases.model import EMPTY, Field
+from rag.cases.table import words_pattern
 from rag.cases.text_view import Sentence, sentences
 from rag.types import Document
 
@@ -65,8 +66,9 @@ class Reader:
             return self.field(s, a + v[0], a + v[1])
         # the person's or unit's other sentence in the paragraph: 赵光歧以…为由,履职尽责不到位;
         # 3.青山县人民医院违规发放补贴问题。
+        findings = [t for t in self.paragraph(i) if words_pattern("findings").search(t.folded)]
         for key in filter(None, keys):
-            for t in self.paragraph(i):
+            for t in [*findings, *self.paragraph(i)]:  # 经查，黄某某违反… before other mentions
                 for m in re.finditer(re.escape(key), t.folded):
                     v = F.fault_after(t.folded, m.end())
                     if v:
