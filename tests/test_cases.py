@@ -12,6 +12,7 @@ from rag.cases.mentions import phrase_patterns
 from rag.cases.model import case_from_dict, case_to_dict
 from rag.cases.select import CaseQuery, select_cases
 from rag.cases.table import sanction_table
+from rag.cases.totals import total_from_dict, total_to_dict
 from rag.ingest.documents import load_document
 from rag.types import Document
 from rag.zh.lexicon import use_lexicon
@@ -257,6 +258,9 @@ def test_stated_totals_are_read_and_are_not_cases():
         ("通报曝光典型案例", 4, "起", ""),
         ("通报曝光典型案例", 10, "人", ""),
     ]
+    for total in extract_totals(doc):
+        assert total_from_dict(json.loads(json.dumps(total_to_dict(total)))) == total
+        assert fold(total.what.value) in fold(doc.text[slice(*total.what.span)])
 
 
 def test_the_seeds_state_the_totals_of_the_gold_file():

@@ -1,8 +1,10 @@
 """extract_cases: the disciplinary cases a document describes, every field with its source span.
 
-A case is a person (a name jieba tags `nr`) or a unit (a phrase ending in a unit word) in the same
-stretch of a sentence as a sanction of the table that is not a policy statement. A field the text
-does not state stays empty: nothing is guessed.
+A case is a person (rag.cases.names: jieba's `nr`, a name after a post or opening a clause, a
+masked name, a name read elsewhere in the document) or a unit (a phrase ending in a unit word, the
+target of 对/责令/被 or the words after the sanction) in the same stretch of a sentence as a sanction
+of the table that is not a policy statement ("要严肃处分") nor a count (问责党员干部89人, a total).
+A field the text does not state stays empty: nothing is guessed.
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rag.cases.mentions import is_policy, number
-from rag.cases.model import Field
+from rag.cases.model import Field, field_from_dict, field_to_dict
 from rag.cases.table import cue_pattern, sanction_table, words_pattern
 from rag.cases.text_view import sentences
 from rag.types import Document
@@ -70,3 +71,17 @@ def _once(totals: list[Total]) -> list[Total]:
             seen.add(key)
             out.append(t)
     return out
+
+
+def total_to_dict(total: Total) -> dict[str, Any]:
+    return {
+        "doc_id": total.doc_id,
+        "what": field_to_dict(total.what),
+        "count": total.count,
+        "measure": total.measure,
+        "sanction": total.sanction,
+    }
+
+
+def total_from_dict(d: dict[str, Any]) -> Total:
+    return Total(d["doc_id"], field_from_dict(d["what"]), d["count"], d["measure"], d.get("sanction", ""))
