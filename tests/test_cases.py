@@ -358,3 +358,21 @@ def test_an_appointment_notice_is_no_case_and_a_finding_states_the_violation():
     assert _one(cases, "谢东").unit.value == "红岩镇"
     for case in cases:
         _check_spans(doc, case)
+
+
+def test_respectively_a_list_of_communities_and_a_count_that_is_no_unit():
+    text = (
+        "街道纪工委约谈3个社区党组织负责人\n\n"
+        "区农业农村局干部张伟、李强在扶贫物资发放中优亲厚友。近日，张伟、李强分别受到党内警告、党内严重警告处分。\n\n"
+        "针对疫情防控中暴露出的问题，街道纪工委约谈幸福社区、和平社区党组织书记。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    assert sorted(c.key for c in cases) == sorted(["张伟", "李强", "幸福社区", "和平社区"])
+    assert [s.value for s in _one(cases, "张伟").sanctions] == ["警告"]
+    li = _one(cases, "李强")
+    assert [s.value for s in li.sanctions] == ["严重警告"] and li.post.value == "区农业农村局干部"
+    peace = _one(cases, "和平社区")
+    assert peace.decided_by.value == "街道纪工委" and "疫情防控中暴露出的" in peace.violation.value
+    for case in cases:
+        _check_spans(doc, case)

@@ -50,6 +50,10 @@ class _Reader(Reader):
             cut = max([b for a, b in others if p[0] <= a and b < name[0]], default=p[0])
             p = (cut + 1 if text[cut : cut + 1] in "、和及与" and cut > p[0] else cut, p[1])
             posts.append((s, *p))
+        else:
+            p = _list_post(text, name[0])
+            if p:
+                posts.append((s, *p))
         for m in mentions:
             if m.post:
                 a, b = m.post
@@ -61,7 +65,7 @@ class _Reader(Reader):
             for occ in re.finditer(re.escape(name_text), t.folded):
                 if t is s and occ.start() == name[0]:
                     continue
-                p = F.post_before(t.folded, occ.start())
+                p = _list_post(t.folded, occ.start())
                 if p:
                     posts.append((t, *p))
         post, unit = EMPTY, EMPTY
@@ -160,6 +164,15 @@ class _Reader(Reader):
         s = self.sents[i]
         decided = self.body(s, seg, mentions[0].start, [])
         return replace(person, sanctions=self.sanctions(s, mentions), decided_by=person.decided_by or decided)
+
+
+def _list_post(text: str, start: int) -> Span | None:
+    """The post before a name, or before the list it ends (区农业农村局干部张伟、李强: both 干部)."""
+    p = F.post_before(text, start)
+    if p or start == 0 or text[start - 1] not in "、和及与":
+        return p
+    head = [a for a, b in person_names(text) if b == start - 1]
+    return _list_post(text, head[0]) if head else None
 
 
 def extract_cases(doc: Document) -> list[Case]:

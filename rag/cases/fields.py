@@ -105,14 +105,24 @@ def unit_of(post: str) -> int:
 
 
 def units_in(target: str) -> list[tuple[int, int]]:
-    """The units of a target phrase (该县商业总公司、食品公司): pieces between 、和及 that end with a
-    unit word; a leading 该县/本市 is dropped."""
+    """The units of a target phrase (该县商业总公司、食品公司): pieces between 、 (and between 和/及/与
+    when what precedes them is a unit: not the 和 of 和平社区) that end with a unit word; a leading
+    该县/本市 is dropped; a count (3个社区) is not a unit."""
+    ends = words_pattern("unit_ends", "{}$")
+    pieces: list[tuple[int, int]] = []
+    for m in re.finditer(r"[^、]+", target):
+        a = m.start()
+        for j in re.finditer("[和及与]", m.group()):
+            cut = m.start() + j.start()
+            if cut > a and ends.search(target[a:cut]):
+                pieces.append((a, cut))
+                a = cut + 1
+        pieces.append((a, m.end()))
+    suffixes = lexicon().text("places.suffixes")
     out = []
-    for m in re.finditer(r"[^、和及与]+", target):
-        a, b = m.span()
-        if not words_pattern("unit_ends", "{}$").search(target[a:b]) or b - a < 2:
+    for a, b in pieces:
+        if b - a < 2 or not ends.search(target[a:b]) or cue_pattern("unit_not_first").match(target[a:b]):
             continue
-        suffixes = lexicon().text("places.suffixes")
         anaphor = re.match(f"[{cue_text('place_not_first')}][{suffixes}]", target[a:b])
         if anaphor:
             a += anaphor.end()

@@ -106,6 +106,10 @@ def mentions_of(text: str, name: Span, names: list[Span], mentions: list[Mention
     if len(names) == 1:
         return mentions
     k = names.index(name)
+    group = _name_list(text, names, k)
+    after = [m for m in mentions if m.start >= names[group[-1]][1]]
+    if len(group) > 1 and len(after) == len(group) and "分别" in text[names[group[-1]][1] : after[0].start]:
+        return [after[group.index(k)]]  # 张伟、李强分别受到警告、严重警告处分: one each, in order
     nxt = names[k + 1][0] if k + 1 < len(names) else 1 << 30
     own = [m for m in mentions if name[0] <= m.start < nxt or (m.post and m.post[0] <= name[0] < m.post[1])]
     if not own and k + 1 < len(names):
@@ -115,3 +119,19 @@ def mentions_of(text: str, name: Span, names: list[Span], mentions: list[Mention
         )
         return mentions_of(text, names[k + 1], names, mentions) if listed else []
     return own
+
+
+def _name_list(text: str, names: list[Span], k: int) -> list[int]:
+    """The indexes of the names in the list (张伟、李强、王五) that holds names[k]."""
+
+    def joined(i: int) -> bool:  # names[i] and names[i + 1] are one list
+        between = text[names[i][1] : names[i + 1][0]]
+        return between[:1] in "、和及与" and len(between) <= 15 and not any(c in between for c in ",，。;；")
+
+    lo = k
+    while lo > 0 and joined(lo - 1):
+        lo -= 1
+    hi = k
+    while hi + 1 < len(names) and joined(hi):
+        hi += 1
+    return list(range(lo, hi + 1))

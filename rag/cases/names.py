@@ -68,6 +68,12 @@ def _positional_names(text: str) -> list[Span]:
         span = _name_at(text, pos, follow) or (pos in anchors_removal and _name_at(text, pos, place_start))
         if span:
             found.append(span)
+    # 张伟、李强: a name after a name and 、 continues the list
+    for _, b in list(found):
+        if text[b : b + 1] == "、":
+            span = _name_at(text, b + 1, follow)
+            if span:
+                found.append(span)
     strict = words_pattern("name_follow_strict")
     for m in _CLAUSE_OPEN.finditer(text):
         span = _name_at(text, m.end(), strict)
