@@ -376,3 +376,22 @@ def test_respectively_a_list_of_communities_and_a_count_that_is_no_unit():
     assert peace.decided_by.value == "街道纪工委" and "疫情防控中暴露出的" in peace.violation.value
     for case in cases:
         _check_spans(doc, case)
+
+
+def test_resignation_ordered_a_transfer_and_a_heading_that_states_a_units_violation():
+    text = (
+        "通报\n\n"
+        "因对重大火灾事故负有领导责任，经市委研究，责令东港区区长邓志勇辞去职务，对东港区应急管理局局长包红军予以免职。\n\n"
+        "覃小华受到政务警告处分，并被调离工作岗位。\n\n"
+        "（二）南湖街道办事处在防汛工作中弄虚作假问题。市纪委监委对南湖街道办事处党工委进行通报问责。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    assert sorted(c.key for c in cases) == sorted(["邓志勇", "包红军", "覃小华", "南湖街道办事处党工委"])
+    deng = _one(cases, "邓志勇")
+    assert [s.value for s in deng.sanctions] == ["责令辞职"] and deng.decided_by.value == "市委"
+    assert [s.value for s in _one(cases, "包红军").sanctions] == ["免职"]
+    assert [s.value for s in _one(cases, "覃小华").sanctions] == ["警告", "调离岗位"]
+    assert _one(cases, "南湖街道办事处党工委").violation.value == "在防汛工作中弄虚作假"
+    for case in cases:
+        _check_spans(doc, case)

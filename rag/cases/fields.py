@@ -185,6 +185,7 @@ def fault_after(text: str, name_end: int) -> tuple[int, int] | None:
     inner = violation_in(rest)
     if inner:
         return (name_end + inner[0], name_end + inner[1])
+    rest = re.sub("的?问题$", "", rest) or rest  # a heading: 3.某医院违规发放补贴问题。
     return (name_end, name_end + len(rest))
 
 

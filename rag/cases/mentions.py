@@ -111,7 +111,7 @@ def mentions_of(text: str, name: Span, names: list[Span], mentions: list[Mention
     if len(group) > 1 and len(after) == len(group) and "分别" in text[names[group[-1]][1] : after[0].start]:
         return [after[group.index(k)]]  # 张伟、李强分别受到警告、严重警告处分: one each, in order
     nxt = names[k + 1][0] if k + 1 < len(names) else 1 << 30
-    own = [m for m in mentions if name[0] <= m.start < nxt or (m.post and m.post[0] <= name[0] < m.post[1])]
+    own = [m for m in mentions if name[0] <= m.start < nxt or _names(m, name)]
     if not own and k + 1 < len(names):
         between = text[name[1] : names[k + 1][0]]
         listed = (
@@ -135,3 +135,8 @@ def _name_list(text: str, names: list[Span], k: int) -> list[int]:
     while hi + 1 < len(names) and joined(hi):
         hi += 1
     return list(range(lo, hi + 1))
+
+
+def _names(m: Mention, name: Span) -> bool:
+    """The phrase holds the name (免去赵光歧…职务, 责令邓志勇辞去职务)."""
+    return any(span and span[0] <= name[0] < span[1] for span in (m.post, m.target))

@@ -63,7 +63,16 @@ class Reader:
         a, b = seg
         v = F.violation_in(s.folded[a:b])
         if v:
-            return self.field(s, a + v[0], a + v[1])
+            # 查办了县教育局原局长周某某违纪违法案: what comes after the name
+            found = [
+                a + v[0] + m.end()
+                for k in keys
+                if k
+                for m in re.finditer(re.escape(k), s.folded[a + v[0] : a + v[1]])
+            ]
+            start = max(found, default=a + v[0])
+            if start < a + v[1]:
+                return self.field(s, start, a + v[1])
         # the person's or unit's other sentence in the paragraph: 赵光歧以…为由,履职尽责不到位;
         # 3.青山县人民医院违规发放补贴问题。
         findings = [t for t in self.paragraph(i) if words_pattern("findings").search(t.folded)]
