@@ -395,3 +395,24 @@ def test_resignation_ordered_a_transfer_and_a_heading_that_states_a_units_violat
     assert _one(cases, "南湖街道办事处党工委").violation.value == "在防汛工作中弄虚作假"
     for case in cases:
         _check_spans(doc, case)
+
+
+def test_the_violation_of_the_subject_not_of_an_object_and_relative_dates():
+    text = (
+        "国企案例\n\n"
+        "在查办县交通运输局原局长唐某某严重违纪违法案后，县纪委监委向县交通运输局党组发出纪检监察建议书。"
+        "唐某某在担任局长期间，利用职务便利收受财物共计86万元。今年3月，唐某某被开除党籍、开除公职。\n\n"
+        "某集团有限公司副总经理林某某违规兼职取酬，受到党内警告处分，并被免去副总经理职务。\n\n"
+        "2021年至2022年，市财政局预算科科长李某多次收受下属礼金。李某受到政务降级处分。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    tang = _one(cases, "唐某某")
+    assert "利用职务便利收受财物" in tang.violation.value and "建议书" not in tang.violation.value
+    assert tang.date.value == "今年3月"
+    lin = _one(cases, "林某某")
+    assert lin.violation.value == "违规兼职取酬" and [s.value for s in lin.sanctions] == ["警告", "免职"]
+    li = _one(cases, "李某")
+    assert li.date.value == "2021年至2022年" and li.violation.value == "多次收受下属礼金"
+    for case in cases:
+        _check_spans(doc, case)

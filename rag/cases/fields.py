@@ -177,16 +177,28 @@ def violation_in(text: str) -> tuple[int, int] | None:
 
 
 def fault_after(text: str, name_end: int) -> tuple[int, int] | None:
-    """The clause after a name that states a fault (赵光歧以…为由,履职尽责不到位…); within it, the
-    problem a violation pattern marks (县市场监管局存在违规发放津补贴的问题 -> 违规发放津补贴)."""
+    """The clause after a name that states a fault (赵光歧以…为由,履职尽责不到位…), up to the sanction
+    (陈某某严重违纪违法，被开除党籍 -> 严重违纪违法); within it, the problem a violation pattern
+    marks (县市场监管局存在违规发放津补贴的问题 -> 违规发放津补贴); a "…问题" heading without its 问题."""
     rest = text[name_end:].rstrip("。;；!！")
+    rest = re.split(r"(?:^|[,，])\s*(?:并|随即|后|遂)?(?:被|受到|给予|予以|经|进行)", rest)[0]
     if not rest or not words_pattern("faults").search(rest) or words_pattern("speech").match(rest):
         return None
     inner = violation_in(rest)
     if inner:
         return (name_end + inner[0], name_end + inner[1])
-    rest = re.sub("的?问题$", "", rest) or rest  # a heading: 3.某医院违规发放补贴问题。
+    m = re.search("的?问题", rest)
+    if m and m.start() > 0 and not words_pattern("faults").search(rest, m.end()):
+        rest = rest[: m.start()]  # 3.某医院违规发放补贴问题。 / …窗口服务不规范问题开展专项整治
     return (name_end, name_end + len(rest))
+
+
+def is_subject(text: str, start: int) -> bool:
+    """A name (or unit) at `start` opens its clause, with at most its post or a list number before it."""
+    cs = clause_start(text, start)
+    p = post_before(text, start)
+    head = text[cs : p[0] if p else start]
+    return not head or bool(cue_pattern("post_openers", "^(?:{})$").match(head))
 
 
 def dates(text: str) -> list[tuple[int, int]]:

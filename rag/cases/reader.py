@@ -75,13 +75,21 @@ class Reader:
                 return self.field(s, start, a + v[1])
         # the person's or unit's other sentence in the paragraph: 赵光歧以…为由,履职尽责不到位;
         # 3.青山县人民医院违规发放补贴问题。
+        # 经查，黄某某违反… first; the case's own sentence too (林某某违规兼职取酬，受到…处分)
         findings = [t for t in self.paragraph(i) if words_pattern("findings").search(t.folded)]
         for key in filter(None, keys):
-            for t in [*findings, *self.paragraph(i)]:  # 经查，黄某某违反… before other mentions
-                for m in re.finditer(re.escape(key), t.folded):
-                    v = F.fault_after(t.folded, m.end())
-                    if v:
-                        return self.field(t, *v)
+            found = [
+                (t, m)
+                for t in dict.fromkeys([*findings, s, *self.paragraph(i)])
+                for m in re.finditer(re.escape(key), t.folded)
+            ]
+            # the name as the clause's subject (唐某某在担任…期间，利用职务便利…) before the name as an
+            # object (在查办…唐某某严重违纪违法案后)
+            found.sort(key=lambda tm: not F.is_subject(tm[0].folded, tm[1].start()))
+            for t, m in found:
+                v = F.fault_after(t.folded, m.end())
+                if v:
+                    return self.field(t, *v)
         for t in self.before(i):
             v = F.violation_in(t.folded)
             if v:
