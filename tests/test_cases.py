@@ -416,3 +416,21 @@ def test_the_violation_of_the_subject_not_of_an_object_and_relative_dates():
     assert li.date.value == "2021年至2022年" and li.violation.value == "多次收受下属礼金"
     for case in cases:
         _check_spans(doc, case)
+
+
+def test_an_ordinal_is_no_count_and_an_organ_is_no_name():
+    text = (
+        "驻市卫健委纪检监察组严肃问责一起医疗服务问题\n\n"
+        "驻市卫健委纪检监察组在监督检查中发现，市第一人民医院门诊部存在推诿病人问题。"
+        "驻市卫健委纪检监察组对市第一人民医院门诊部主任汪洋进行约谈，并责令市第一人民医院作出书面检查。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    assert sorted(c.key for c in cases) == ["市第一人民医院", "汪洋"]
+    hospital = _one(cases, "市第一人民医院")
+    assert [s.value for s in hospital.sanctions] == ["责令检查"] and hospital.persons is None
+    wang = _one(cases, "汪洋")
+    assert [s.value for s in wang.sanctions] == ["约谈"]
+    assert wang.decided_by.value == "驻市卫健委纪检监察组" and wang.violation.value == "推诿病人"
+    for case in cases:
+        _check_spans(doc, case)

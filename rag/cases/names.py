@@ -106,6 +106,8 @@ def person_names(text: str, known: Iterable[str] = ()) -> list[Span]:
     ]
     again = [m.span() for name in known for m in re.finditer(re.escape(name), text)]
     candidates = [*_masked_names(text), *_positional_names(text), *again, *jieba]
+    # a name does not end like a unit (jieba's 卫健委)
+    candidates = [(a, b) for a, b in candidates if not words_pattern("unit_ends", "{}$").search(text[a:b])]
     chosen: list[Span] = []
     for a, b in sorted(set(candidates), key=lambda s: (s[0] - s[1], s[0])):  # longest first
         if not any(x < b and a < y for x, y in chosen):
