@@ -434,3 +434,22 @@ def test_an_ordinal_is_no_count_and_an_organ_is_no_name():
     assert wang.decided_by.value == "驻市卫健委纪检监察组" and wang.violation.value == "推诿病人"
     for case in cases:
         _check_spans(doc, case)
+
+
+def test_the_body_that_decides_a_list_heads_unit_and_a_count_before_its_action():
+    text = (
+        "市水务局两名干部被处分\n\n"
+        "市水务局排水科科长何志明、副科长庞伟在城市内涝防治工作中失职失责，分别受到政务记大过、政务降级处分。\n\n"
+        "因城南乡党委落实管党治党责任不力，县委决定对城南乡党委领导班子进行调整，给予城南乡党委书记钟海涛撤销党内职务处分。\n\n"
+        "区纪委监委对区安监站站长洪建新、副站长阎丽进行批评教育。\n"
+    )
+    doc = _doc(text)
+    cases = extract_cases(doc)
+    pang = _one(cases, "庞伟")
+    assert [s.value for s in pang.sanctions] == ["降级"] and pang.unit.value == "市水务局排水科"
+    assert _one(cases, "钟海涛").decided_by.value == "县委"
+    assert [s.value for s in _one(cases, "洪建新").sanctions] == ["批评教育"]
+    assert _one(cases, "阎丽").unit.value == "区安监站"
+    assert [(t.count, t.measure) for t in extract_totals(doc)] == [(2, "人")]
+    for case in cases:
+        _check_spans(doc, case)

@@ -78,6 +78,8 @@ class _Reader(Reader):
             if n and cue_pattern("unit_anaphor").match(ps.folded[pa : pa + n]):
                 unit = self._named_unit(s, targets)  # 对该局党组书记彭少华: the unit named before
             where.append((ps, pa, pb))
+        if not unit and (not post or post.value.startswith("副")):
+            unit = self._head_unit(s, name, others)  # 排水科科长何志明、副科长庞伟: the head's unit
         first = min(m.start for m in mentions)
         decided = self.body(s, seg, first, [name, *targets, *[(a, b) for t, a, b in posts if t is s]])
         decided = decided or self.body_before(i)
@@ -98,6 +100,15 @@ class _Reader(Reader):
             persons=1,
             region=self.region(),
         )
+
+    def _head_unit(self, s: Sentence, name: Span, others: list[Span]) -> Field:
+        text = s.folded
+        before = [o for o in others if o[1] < name[0] and text[o[1] : o[1] + 1] in "、和及与"]
+        if not before or any(c in text[before[-1][1] : name[0]] for c in ",，。;；"):
+            return EMPTY
+        p = F.post_before(text, before[-1][0])
+        n = F.unit_of(text[p[0] : p[1]]) if p else 0
+        return self.field(s, p[0], p[0] + n) if n else EMPTY
 
     def _named_unit(self, s: Sentence, targets: list[Span]) -> Field:
         for ta, tb in targets:

@@ -162,9 +162,11 @@ def bodies(text: str, before: int) -> list[tuple[int, int]]:
         while a < m.start() and text[a] in strip:  # 经县 纪委常委会: the token held 经
             a += 1
         found.append((a, m.end()))
+    found = [(a, b) for a, b in found if not (a > 0 and text[a - 1] == "对")]  # 对城南乡党委…: the target
     lead = cue_text("body_lead")
     led = [(a, b) for a, b in found if a > 0 and text[a - 1] in lead]
-    return led[:1] or found
+    deciding = [(a, b) for a, b in found if words_pattern("body_decides").match(text, b)]
+    return led[:1] or deciding[-1:] or found
 
 
 def violation_in(text: str) -> tuple[int, int] | None:

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from rag.cases.fields import units_in
 from rag.cases.mentions import is_policy, number
 from rag.cases.model import Field, field_from_dict, field_to_dict
 from rag.cases.table import cue_pattern, sanction_table, words_pattern
@@ -41,6 +43,13 @@ def extract_totals(doc: Document) -> list[Total]:
             phrase = text[what[0] : what[1]]
             sanction = sanction_table().pattern.search(phrase)
             acted = sanction or words_pattern("total_actions").search(phrase)
+            if not acted:  # 对3名干部进行问责, 两名干部被处分: the action right after the people counted
+                after = re.match(r"[^,，。;；:：、]{0,8}", text[m.end() :]).group()
+                acted = sanction_table().pattern.search(after) or words_pattern("total_actions").search(after)
+                sanction = sanction_table().pattern.search(after) if acted else None
+                # …but 对某公司两名干部进行点名通报 is a unit's case (persons=2), not a total
+                target = re.search("对([^对]*)$", phrase)
+                acted = acted and m.group("m") in "人名" and not (target and units_in(target.group(1)))
             if not acted or is_policy(text, m.start()):
                 continue
             if words_pattern("praise").search(text, m.end(), m.end() + 12) or words_pattern("praise").search(
