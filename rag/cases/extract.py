@@ -27,7 +27,7 @@ from rag.cases.merge import merge_cases
 from rag.cases.model import EMPTY, Case, Field
 from rag.cases.names import person_names, read_names
 from rag.cases.reader import Reader
-from rag.cases.table import cue_pattern, words_pattern
+from rag.cases.table import cue_pattern, cue_text, words_pattern
 from rag.cases.text_view import Sentence
 from rag.types import Document
 
@@ -48,7 +48,7 @@ class _Reader(Reader):
         if p:
             # 对柳林镇党委书记孔德明、镇长高云飞: 高云飞's post starts after the name before him
             cut = max([b for a, b in others if p[0] <= a and b < name[0]], default=p[0])
-            p = (cut + 1 if text[cut : cut + 1] in "、和及与" and cut > p[0] else cut, p[1])
+            p = (cut + 1 if text[cut : cut + 1] in cue_text("list_joiners") and cut > p[0] else cut, p[1])
             posts.append((s, *p))
         else:
             p = _list_post(text, name[0])
@@ -78,7 +78,7 @@ class _Reader(Reader):
             if n and cue_pattern("unit_anaphor").match(ps.folded[pa : pa + n]):
                 unit = self._named_unit(s, targets)  # 对该局党组书记彭少华: the unit named before
             where.append((ps, pa, pb))
-        if not unit and (not post or post.value.startswith("副")):
+        if not unit and (not post or post.value.startswith(cue_text("deputy"))):
             unit = self._head_unit(s, name, others)  # 排水科科长何志明、副科长庞伟: the head's unit
         first = min(m.start for m in mentions)
         decided = self.body(s, seg, first, [name, *targets, *[(a, b) for t, a, b in posts if t is s]])
@@ -103,7 +103,7 @@ class _Reader(Reader):
 
     def _head_unit(self, s: Sentence, name: Span, others: list[Span]) -> Field:
         text = s.folded
-        before = [o for o in others if o[1] < name[0] and text[o[1] : o[1] + 1] in "、和及与"]
+        before = [o for o in others if o[1] < name[0] and text[o[1] : o[1] + 1] in cue_text("list_joiners")]
         if not before or any(c in text[before[-1][1] : name[0]] for c in ",，。;；"):
             return EMPTY
         p = F.post_before(text, before[-1][0])
@@ -180,7 +180,7 @@ class _Reader(Reader):
 def _list_post(text: str, start: int) -> Span | None:
     """The post before a name, or before the list it ends (区农业农村局干部张伟、李强: both 干部)."""
     p = F.post_before(text, start)
-    if p or start == 0 or text[start - 1] not in "、和及与":
+    if p or start == 0 or text[start - 1] not in cue_text("list_joiners"):
         return p
     head = [a for a, b in person_names(text) if b == start - 1]
     return _list_post(text, head[0]) if head else None

@@ -99,7 +99,7 @@ def unit_of(post: str) -> int:
         return max(plain or party)
     # a town or village itself (红岩镇副镇长): a place right before the post
     for a, b in places(post):
-        if a == 0 and words_pattern("posts", "(?:原|副|常务)*{}").match(post, b):
+        if a == 0 and _post_word(post, b):
             return b
     return 0
 
@@ -110,9 +110,10 @@ def units_in(target: str) -> list[tuple[int, int]]:
     该县/本市 is dropped; a count (3个社区) is not a unit."""
     ends = words_pattern("unit_ends", "{}$")
     pieces: list[tuple[int, int]] = []
-    for m in re.finditer(r"[^、]+", target):
+    joiners = cue_text("list_joiners")
+    for m in re.finditer(f"[^{joiners[0]}]+", target):
         a = m.start()
-        for j in re.finditer("[和及与]", m.group()):
+        for j in re.finditer(f"[{joiners[1:]}]", m.group()):
             cut = m.start() + j.start()
             if cut > a and ends.search(target[a:cut]):
                 pieces.append((a, cut))
@@ -129,6 +130,12 @@ def units_in(target: str) -> list[tuple[int, int]]:
         if b - a >= 2:
             out.append((a, b))
     return out
+
+
+def _post_word(text: str, pos: int) -> bool:
+    """A post word (with 原/副/常务 before it) starts at `pos`."""
+    prefixes = "|".join(map(re.escape, cue("post_prefixes")))
+    return bool(words_pattern("posts", f"(?:{prefixes})*{{}}").match(text, pos))
 
 
 def unit_keys(unit: str) -> tuple[str, ...]:
@@ -148,7 +155,7 @@ def bodies(text: str, before: int) -> list[tuple[int, int]]:
     words = tagged(text[:before])
     for m in cue_pattern("body").finditer(text, 0, before):
         after = text[m.end() :]
-        if words_pattern("posts").match(after) or re.match("[副]", after):
+        if words_pattern("posts").match(after) or after.startswith(cue_text("deputy")):
             continue
         a = next((s for w, _, s in words if s <= m.start() < s + len(w)), m.start())  # 贵南[县委]
         for w, flag, s in reversed(words):  # the nouns right before it: 资源 县, 市 纪委 监委 驻市 国资委
@@ -162,7 +169,8 @@ def bodies(text: str, before: int) -> list[tuple[int, int]]:
         while a < m.start() and text[a] in strip:  # 经县 纪委常委会: the token held 经
             a += 1
         found.append((a, m.end()))
-    found = [(a, b) for a, b in found if not (a > 0 and text[a - 1] == "对")]  # 对城南乡党委…: the target
+    # 对城南乡党委…: what follows 对 is the target
+    found = [(a, b) for a, b in found if not (a > 0 and text[a - 1] == cue_text("target_marker"))]
     lead = cue_text("body_lead")
     led = [(a, b) for a, b in found if a > 0 and text[a - 1] in lead]
     deciding = [(a, b) for a, b in found if words_pattern("body_decides").match(text, b)]
@@ -183,13 +191,13 @@ def fault_after(text: str, name_end: int) -> tuple[int, int] | None:
     (陈某某严重违纪违法，被开除党籍 -> 严重违纪违法); within it, the problem a violation pattern
     marks (县市场监管局存在违规发放津补贴的问题 -> 违规发放津补贴); a "…问题" heading without its 问题."""
     rest = text[name_end:].rstrip("。;；!！")
-    rest = re.split(r"(?:^|[,，])\s*(?:并|随即|后|遂)?(?:被|受到|给予|予以|经|进行)", rest)[0]
+    rest = cue_pattern("sanction_marker").split(rest)[0]
     if not rest or not words_pattern("faults").search(rest) or words_pattern("speech").match(rest):
         return None
     inner = violation_in(rest)
     if inner:
         return (name_end + inner[0], name_end + inner[1])
-    m = re.search("的?问题", rest)
+    m = cue_pattern("problem").search(rest)
     if m and m.start() > 0 and not words_pattern("faults").search(rest, m.end()):
         rest = rest[: m.start()]  # 3.某医院违规发放补贴问题。 / …窗口服务不规范问题开展专项整治
     return (name_end, name_end + len(rest))

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.cases.table import cue, cue_pattern, sanction_table, words_pattern
+from rag.cases.table import cue, cue_pattern, cue_text, sanction_table, words_pattern
 from rag.cases.text_view import tagged
 from rag.zh.lexicon import lexicon_cached
 
@@ -108,14 +108,20 @@ def mentions_of(text: str, name: Span, names: list[Span], mentions: list[Mention
     k = names.index(name)
     group = _name_list(text, names, k)
     after = [m for m in mentions if m.start >= names[group[-1]][1]]
-    if len(group) > 1 and len(after) == len(group) and "分别" in text[names[group[-1]][1] : after[0].start]:
+    if (
+        len(group) > 1
+        and len(after) == len(group)
+        and cue_text("respectively") in text[names[group[-1]][1] : after[0].start]
+    ):
         return [after[group.index(k)]]  # 张伟、李强分别受到警告、严重警告处分: one each, in order
     nxt = names[k + 1][0] if k + 1 < len(names) else 1 << 30
     own = [m for m in mentions if name[0] <= m.start < nxt or _names(m, name)]
     if not own and k + 1 < len(names):
         between = text[name[1] : names[k + 1][0]]
         listed = (
-            between[:1] in "、和及与" and len(between) <= 15 and not any(c in between for c in ",，。;；")
+            between[:1] in cue_text("list_joiners")
+            and len(between) <= 15
+            and not any(c in between for c in ",，。;；")
         )
         return mentions_of(text, names[k + 1], names, mentions) if listed else []
     return own
@@ -126,7 +132,11 @@ def _name_list(text: str, names: list[Span], k: int) -> list[int]:
 
     def joined(i: int) -> bool:  # names[i] and names[i + 1] are one list
         between = text[names[i][1] : names[i + 1][0]]
-        return between[:1] in "、和及与" and len(between) <= 15 and not any(c in between for c in ",，。;；")
+        return (
+            between[:1] in cue_text("list_joiners")
+            and len(between) <= 15
+            and not any(c in between for c in ",，。;；")
+        )
 
     lo = k
     while lo > 0 and joined(lo - 1):

@@ -63,7 +63,7 @@ def _positional_names(text: str) -> list[Span]:
     anchors += [m.end() for m in words_pattern("name_before").finditer(text)]
     # after 免去 a post follows the name at once, often opening with a place (免去刘海波市卫生健康委…)
     place_start = re.compile(f"[{lexicon().text('places.suffixes')}]")
-    anchors_removal = {m.end() for m in re.finditer("免去", text)}
+    anchors_removal = {m.end() for m in re.finditer(re.escape(cue_text("removal_anchor")), text)}
     for pos in anchors:
         span = _name_at(text, pos, follow) or (pos in anchors_removal and _name_at(text, pos, place_start))
         if span:

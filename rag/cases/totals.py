@@ -10,7 +10,7 @@ from typing import Any
 from rag.cases.fields import units_in
 from rag.cases.mentions import is_policy, number
 from rag.cases.model import Field, field_from_dict, field_to_dict
-from rag.cases.table import cue_pattern, sanction_table, words_pattern
+from rag.cases.table import cue_pattern, cue_text, sanction_table, words_pattern
 from rag.cases.text_view import sentences
 from rag.types import Document
 from rag.zh.text import fold
@@ -48,15 +48,20 @@ def extract_totals(doc: Document) -> list[Total]:
                 acted = sanction_table().pattern.search(after) or words_pattern("total_actions").search(after)
                 sanction = sanction_table().pattern.search(after) if acted else None
                 # …but 对某公司两名干部进行点名通报 is a unit's case (persons=2), not a total
-                target = re.search("对([^对]*)$", phrase)
-                acted = acted and m.group("m") in "人名" and not (target and units_in(target.group(1)))
+                marker = re.escape(cue_text("target_marker"))
+                target = re.search(f"{marker}((?:(?!{marker}).)*)$", phrase)
+                acted = (
+                    acted
+                    and m.group("m") in cue_text("people_measures")
+                    and not (target and units_in(target.group(1)))
+                )
             if not acted or is_policy(text, m.start()):
                 continue
             if words_pattern("praise").search(text, m.end(), m.end() + 12) or words_pattern("praise").search(
                 phrase
             ):
                 continue  # 给予3名干部通报表扬
-            measure = "人" if m.group("m") in "人名" else "起"
+            measure = "人" if m.group("m") in cue_text("people_measures") else "起"
             found.append(
                 Total(
                     doc_id=doc.id,
