@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import bisect
-import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from rag.cases.model import Field, Span
 from rag.types import Document
 from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.text import fold_with_map, original_span, split_sentences
+from rag.zh.words import posseg
 
 _BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
 
@@ -46,27 +45,19 @@ def sentences(doc: Document) -> list[Sentence]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _posseg() -> Any:
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg.POSTokenizer(jieba.Tokenizer())
-
-
 @lexicon_cached
 @lru_cache(maxsize=1)
 def not_entities() -> frozenset[str]:
     return frozenset(lexicon().words("jieba.not_entities"))
 
 
+@lexicon_cached
 @lru_cache(maxsize=4096)
 def tagged(text: str) -> tuple[tuple[str, str, int], ...]:
     """jieba words with their part-of-speech flag and start offset (cached: every finder asks)."""
     out = []
     pos = 0
-    for pair in _posseg().cut(text):
+    for pair in posseg().cut(text):
         out.append((pair.word, pair.flag, pos))
         pos += len(pair.word)
     return tuple(out)
