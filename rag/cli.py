@@ -106,7 +106,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from rag.evaluate.evaluation import eval_command
+    from rag.evaluate.command import eval_command
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     eval_command(Path(args.index), Path(args.questions), modes, args.k, Path(args.out), _settings(args))

@@ -8,7 +8,9 @@ import math
 import pytest
 
 from rag.config import Settings
-from rag.evaluate.evaluation import QuestionFileError, eval_command, evaluate, is_relevant, load_questions
+from rag.evaluate.command import eval_command
+from rag.evaluate.evaluation import evaluate
+from rag.evaluate.questions import QuestionFileError, is_relevant, load_questions
 from rag.evaluate.report import failures, format_table, write_report
 from rag.types import Answer, Chunk, Citation, Document, Hit
 
