@@ -134,9 +134,3 @@ def evidence_in(hit_text: str, question: Question, doc_id: str | None = None) ->
         return tuple(False for _ in question.evidence)
     text = _folded(hit_text)
     return tuple(_folded(ev) in text for ev in question.evidence)
-
-
-def is_relevant(hit_text: str, question: Question, doc_id: str | None = None) -> bool:
-    """True when a folded evidence string is a substring of the folded hit text (and, when
-    `doc_id` is given, the hit comes from one of the question's documents)."""
-    return question.answerable and any(evidence_in(hit_text, question, doc_id))
