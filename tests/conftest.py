@@ -1,9 +1,11 @@
 """Shared fixtures: a deterministic fake embedder and small corpora, so most tests run in
-milliseconds without the real model."""
+milliseconds without the real model; and the session's model cache, so tests write only under
+pytest's tmp folders."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The converted-model cache of this test session, instead of the user's ~/.cache: the bundled
+    model is converted there the first time a test needs it, and every later test reuses it."""
+    folder = tmp_path_factory.mktemp("model-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("RAG_MODEL_CACHE", str(folder))  # load_settings(), and the CLI in subprocesses
+    patch.setattr("rag.config.default_model_cache", lambda: str(folder))  # Settings() built in tests
+    yield folder
+    patch.undo()
 
 
 class CountingEmbedder:

