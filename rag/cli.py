@@ -84,10 +84,8 @@ def cmd_ask(args) -> int:
     from rag.jsonview import answer_to_dict
     from rag.pipeline import Pipeline
 
-    settings = _settings(args)
-    if args.answerer:
-        settings = load_settings(args.config, answerer=args.answerer)
-    pipeline = Pipeline.load(args.index, settings)
+    # --answerer overrides the settings file; None (not given) leaves it as the file says
+    pipeline = Pipeline.load(args.index, load_settings(args.config, answerer=args.answerer))
     for question in _inputs(args.question):
         answer = pipeline.ask(question, mode=args.mode, k=args.k)
         if args.json or args.question == "-":
