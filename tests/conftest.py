@@ -30,14 +30,17 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     patch = pytest.MonkeyPatch()
     patch.setenv("RAG_MODEL_CACHE", str(folder))  # load_settings(), and the CLI in subprocesses
     patch.setattr("rag.config.default_model_cache", lambda: str(folder))  # Settings() built in tests
-    for name in ("home", "cache", "config", "data", "tmp"):
+    for name in ("home", "cache", "config", "data"):
         (user / name).mkdir()
+    # the session's base folder, not one inside it: gradio serves files only from under the temp dir,
+    # and the tests' own tmp folders must stay under it
+    temp = str(tmp_path_factory.getbasetemp())
     patch.setenv("HOME", str(user / "home"))
     patch.setenv("XDG_CACHE_HOME", str(user / "cache"))
     patch.setenv("XDG_CONFIG_HOME", str(user / "config"))
     patch.setenv("XDG_DATA_HOME", str(user / "data"))
-    patch.setenv("TMPDIR", str(user / "tmp"))  # subprocesses
-    patch.setattr(tempfile, "tempdir", str(user / "tmp"))  # this process: gettempdir() is cached
+    patch.setenv("TMPDIR", temp)  # subprocesses
+    patch.setattr(tempfile, "tempdir", temp)  # this process: gettempdir() is cached
     yield folder
     patch.undo()
 
