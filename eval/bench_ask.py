@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag.answer.extractive import ExtractiveAnswerer, answer  # noqa: E402
-from rag.evaluate.evaluation import load_questions  # noqa: E402
+from rag.evaluate.questions import load_questions  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.retrieve.sentence_scoring import retrieve_for  # noqa: E402
 

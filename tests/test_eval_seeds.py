@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.evaluate.evaluation import EvalResult, evaluate, load_questions
+from rag.evaluate.evaluation import evaluate
+from rag.evaluate.questions import load_questions
 from rag.evaluate.report import failures, format_table, write_report
+from rag.evaluate.results import EvalResult
 
 pytestmark = pytest.mark.model
 

@@ -8,7 +8,9 @@ import math
 import pytest
 
 from rag.config import Settings
-from rag.evaluate.evaluation import QuestionFileError, eval_command, evaluate, is_relevant, load_questions
+from rag.evaluate.command import eval_command
+from rag.evaluate.evaluation import evaluate
+from rag.evaluate.questions import QuestionFileError, evidence_in, load_questions
 from rag.evaluate.report import failures, format_table, write_report
 from rag.types import Answer, Chunk, Citation, Document, Hit
 
@@ -85,17 +87,17 @@ def test_load_questions_duplicate_and_empty(tmp_path):
 # --- relevance ---------------------------------------------------------------------------------
 
 
-def test_is_relevant_folds_and_checks_the_document(tmp_path):
+def test_evidence_in_folds_and_checks_the_document(tmp_path):
     f = tmp_path / "q.jsonl"
     _write(f, [_q(), _q(id="u", doc_ids=[], evidence=[], answers=[])])
     q, unanswerable = load_questions(f)
     trad = "該縣紀委監(jiān)委成立了7個專項監督檢查組和1個暗訪組。"
-    assert is_relevant(trad, q)
-    assert is_relevant(trad, q, doc_id="b.txt")
-    assert is_relevant(trad, q, doc_id="corpus/b.md")  # compared by file stem
-    assert not is_relevant(trad, q, doc_id="a.txt")
-    assert not is_relevant("成立了6个专项监督检查组", q)
-    assert not is_relevant(trad, unanswerable)
+    assert evidence_in(trad, q) == (True,)
+    assert evidence_in(trad, q, doc_id="b.txt") == (True,)
+    assert evidence_in(trad, q, doc_id="corpus/b.md") == (True,)  # compared by file stem
+    assert evidence_in(trad, q, doc_id="a.txt") == (False,)
+    assert evidence_in("成立了6个专项监督检查组", q) == (False,)
+    assert evidence_in(trad, unanswerable) == ()
 
 
 # --- evaluate + report with a fake pipeline ------------------------------------------------------

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from rag.ingest.cleaning import clean_page
 from rag.ingest.documents import (
     SUPPORTED_SUFFIXES,
     IngestError,
-    clean_page,
     collect_files,
     iter_documents,
     load_document,
@@ -316,3 +316,18 @@ def test_fold_of_source_matches_simplified(seed_docs):
 def test_sentence_starting_like_a_footer_marker_is_kept():
     page = "标题\n\n正文第一句。\n上一篇报道中提到的问题已经全部整改。\n最后一句。"
     assert clean_page(page).text == page
+
+
+def test_footer_markers_come_from_the_lexicon(tmp_path):
+    from rag.zh.lexicon import use_lexicon
+
+    page = "标题在此\n正文第一句。正文第二句。\n正文最后一句。\n更多精彩:某某新闻网\n别的文章的摘要一句。"
+    assert "更多精彩" in clean_page(page).text
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[ingest]\nfooter_markers = ["更多精彩"]\n', encoding="utf-8")
+    try:
+        use_lexicon([mine])
+        assert clean_page(page).text == "标题在此\n正文第一句。正文第二句。\n正文最后一句。"
+    finally:
+        use_lexicon([])
+    assert "更多精彩" in clean_page(page).text

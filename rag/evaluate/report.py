@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.evaluate.evaluation import FAILURE_CUTOFF, SUBSETS, EvalResult, Question, Retrieval
+from rag.evaluate.questions import Question
+from rag.evaluate.results import FAILURE_CUTOFF, SUBSETS, EvalResult, Retrieval
 
 
 def _fmt(value: float | None, name: str = "") -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from rag.zh.text import fold_with_map, split_sentences
 from rag.types import Chunk, Document
+from rag.zh.text import fold_with_map, split_sentences
 
 _SOFT_BREAKS = "，、：；,:;"
 

@@ -44,10 +44,6 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
-    def scores_for(self, query: str) -> dict[str, float]:
-        """BM25 score of every chunk with a positive score (for inspection and tuning)."""
-        return dict(self.search(query, len(self.chunk_ids)))
-
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "chunk_ids.json").write_text(json.dumps(self.chunk_ids), encoding="utf-8")

@@ -1,0 +1,33 @@
+"""The `rag eval` command: load the index once, evaluate the gold questions, print the table and
+write the report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.evaluate.evaluation import evaluate
+from rag.evaluate.questions import load_questions
+from rag.evaluate.report import format_table, write_report
+from rag.evaluate.results import EvalResult
+
+
+def eval_command(
+    index_dir: Path | str,
+    questions_file: Path | str,
+    modes: Sequence[str] = ("bm25", "dense", "hybrid"),
+    k: int = 10,
+    out_dir: Path | str = "eval/reports/latest",
+    settings: Any = None,
+) -> EvalResult:
+    """`rag eval`: load the index once, evaluate, print the table, write the report."""
+    from rag.pipeline import Pipeline  # loads the models: only when the command runs
+
+    questions = load_questions(questions_file)
+    pipeline = Pipeline.load(index_dir, settings)
+    result = evaluate(pipeline, questions, modes, k, questions_file=str(questions_file))
+    report = write_report(result, out_dir)
+    print(format_table(result))
+    print(f"\nreport: {report}  (results.json, recall.png alongside)")
+    return result
