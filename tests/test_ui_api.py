@@ -16,8 +16,6 @@ from rag.web import app as ui  # noqa: E402
 from rag.web.library import prepare_pipeline  # noqa: E402
 from rag.web.page import ChatPage  # noqa: E402
 
-pytest.importorskip("gradio_client")
-
 
 def free_port() -> int:
     with socket.socket() as s:
