@@ -64,8 +64,8 @@ def page_rules() -> PageRules:
         rf"|{re.escape(text('ingest.photo_credit'))}\s*$"
     )
     return PageRules(
-        sentence_end=text("ingest.sentence_end"),
-        closers=text("ingest.closers"),
+        sentence_end=text("text.sentence_ends") + text("ingest.line_ends"),
+        closers=text("text.closers"),
         clause_end=text("ingest.clause_end"),
         crumb=re.compile("|".join(words("ingest.crumbs"))),
         footer=re.compile(rf"^\W{{0,3}}{_alt(words('ingest.footer_markers'))}"),
