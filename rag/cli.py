@@ -10,6 +10,8 @@ from pathlib import Path
 
 from rag.config import load_settings
 
+EVAL_OUT = "eval/reports/latest"
+
 DEFAULT_CORPUS = "seeds"
 
 
@@ -106,6 +108,13 @@ def cmd_ask(args) -> int:
 def cmd_eval(args) -> int:
     from rag.evaluate.command import eval_command
 
+    if args.squad:
+        from rag.evaluate.squad_run import squad_command
+
+        out = args.out if args.out != EVAL_OUT else f"eval/reports/{Path(args.squad).stem}"
+        squad_command(args.squad, out, args.reader_only, args.limit, args.answerer, _settings(args))
+        return 0
+
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     eval_command(Path(args.index), Path(args.questions), modes, args.k, Path(args.out), _settings(args))
     return 0
@@ -164,9 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", default="eval/questions.jsonl")
     p.add_argument("--modes", default="bm25,dense,hybrid", help="comma-separated search modes")
     p.add_argument("--k", type=int, default=10)
-    p.add_argument(
-        "--out", default="eval/reports/latest", help="folder for report.md, results.json, recall.png"
-    )
+    p.add_argument("--out", default=EVAL_OUT, help="folder for report.md, results.json (and recall.png)")
+    p.add_argument("--squad", metavar="FILE", help="score a SQuAD-format set (DRCD, CMRC 2018) instead")
+    p.add_argument("--reader-only", action="store_true", help="with --squad: hand the gold paragraph over")
+    p.add_argument("--limit", type=int, default=None, help="with --squad: at most N questions per split")
+    p.add_argument("--answerer", choices=["extractive", "llm", "baseline"], default=None)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", parents=[common], help="open the chat page")
