@@ -117,8 +117,9 @@ class MilvusCollection:
             limit=k,
             filter='kind == "chunk"',
             search_params={"metric_type": "IP"},
+            output_fields=["key"],  # not the vectors
         )
-        return [(hit["id"], float(hit["distance"])) for hit in found[0]]
+        return [(hit["key"], float(hit["distance"])) for hit in found[0]]
 
     def vector(self, chunk_id: str) -> np.ndarray | None:
         cached = self._cache.get(chunk_id)

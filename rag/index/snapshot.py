@@ -165,6 +165,8 @@ class Snapshot:
 
     def vector(self, chunk_id: str) -> np.ndarray:
         """The stored vector of a chunk (reused when an edited document keeps some chunks)."""
+        if chunk_id not in self.chunks:
+            raise KeyError(f"no chunk {chunk_id!r} in the index")
         return self.vectors.reconstruct(faiss_id(chunk_id))
 
     def doc_chunks(self, doc_id: str) -> list[Chunk]:
