@@ -55,11 +55,17 @@ class MilvusCollection:
     @property
     def client(self):
         if self._client is None:
+            if self.is_file:  # the in-process Lite server's keepalive chatter is no news to users
+                os.environ.setdefault("GRPC_VERBOSITY", "NONE")
             try:
                 from pymilvus import MilvusClient
             except ImportError:
                 raise IndexError(NEEDS) from None
-            logging.getLogger("pymilvus").setLevel(logging.ERROR)  # Lite's iterator warns on every read
+            # Milvus Lite lacks the timestamp call pymilvus's query iterator tries first: it falls back,
+            # but the client warns and the in-process server logs a traceback on every read
+            logging.getLogger("pymilvus").setLevel(logging.ERROR)
+            if self.is_file:
+                logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
             if self.is_file:
                 Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
             try:
