@@ -4,6 +4,9 @@ repaired by the next `rag index`; the manifest's facts live in the collection.""
 
 from __future__ import annotations
 
+import json
+import sys
+
 import pytest
 
 from rag.config import Settings
@@ -80,3 +83,32 @@ def test_a_long_document_is_stored_in_parts(tmp_path):
     loaded = Pipeline.load(tmp_path / "index", settings, embedder=CountingEmbedder())
     assert loaded.snapshot.documents == built.snapshot.documents
     assert loaded.snapshot.chunks == built.snapshot.chunks
+
+
+def test_command_line_with_the_milvus_store(tmp_path, small_corpus):
+    from .test_cli import run
+
+    flags = ["--store", "milvus", "--milvus-uri", "db/rag.db"]
+    r = run(["search", "x", *flags], tmp_path)
+    assert r.returncode == 2 and "rag index --store milvus" in r.stderr and "Traceback" not in r.stderr
+    r = run(["index", str(small_corpus), *flags], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "3 added" in r.stdout and "db/rag.db (collection rag_zh)" in r.stdout
+    assert (tmp_path / "db" / "rag.db").exists() and not (tmp_path / "index").exists()
+    assert "Traceback" not in r.stderr and "GOAWAY" not in r.stderr
+    r = run(["search", "王增田受到了什么处分？", "--json", "--k", "2", *flags], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["hits"][0]["doc_id"] == "a.txt"
+    assert "Traceback" not in r.stderr
+
+
+def test_without_pymilvus_the_message_says_what_to_install(tmp_path, monkeypatch):
+    from rag.index.protocol import IndexError as RagIndexError
+    from rag.index.protocol import open_store
+
+    monkeypatch.setitem(sys.modules, "pymilvus", None)  # as if the extra were not installed
+    store = open_store(_settings(tmp_path), tmp_path / "index")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "rag.db").write_bytes(b"")  # a file there, so exists() has to ask Milvus
+    with pytest.raises(RagIndexError, match=r"pip install -e '\.\[milvus\]'"):
+        store.exists()
