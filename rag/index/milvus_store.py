@@ -68,10 +68,17 @@ class MilvusCollection:
                 logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
             if self.is_file:
                 Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
+            lite_log = logging.getLogger("milvus_lite")
+            level = lite_log.level
+            lite_log.setLevel(logging.CRITICAL)  # a locked file: our message below, not its traceback
             try:
                 self._client = MilvusClient(uri=self.uri, token=os.environ.get("MILVUS_TOKEN", ""))
             except Exception as exc:  # pymilvus raises its own types, and grpc's, for a bad address
-                raise IndexError(f"cannot open Milvus at {self.uri}: {exc}") from None
+                hint = " (a Milvus Lite file serves one process at a time: is another rag using it?)"
+                hint = hint if self.is_file else ""
+                raise IndexError(f"cannot open Milvus at {self.uri}: {exc}{hint}") from None
+            finally:
+                lite_log.setLevel(level)
         return self._client
 
     def exists(self) -> bool:
