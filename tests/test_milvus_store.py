@@ -112,3 +112,19 @@ def test_without_pymilvus_the_message_says_what_to_install(tmp_path, monkeypatch
     (tmp_path / "m" / "rag.db").write_bytes(b"")  # a file there, so exists() has to ask Milvus
     with pytest.raises(RagIndexError, match=r"pip install -e '\.\[milvus\]'"):
         store.exists()
+
+
+def test_engine_bm25_is_milvus_own_and_needs_no_local_word_index(tmp_path, small_corpus):
+    from dataclasses import replace
+
+    from rag.index.lexical import LexicalIndex
+    from rag.index.milvus_view import EngineBM25
+
+    settings = replace(_settings(tmp_path), milvus_bm25="engine")
+    p = Pipeline.build([small_corpus], tmp_path / "index", settings, embedder=CountingEmbedder())
+    lexical = Pipeline.load(tmp_path / "index", settings, embedder=CountingEmbedder()).snapshot.lexical
+    assert isinstance(lexical["bm25"], EngineBM25) and isinstance(lexical["bigram"], LexicalIndex)
+    hits = lexical["bm25"].search("資源縣委書記", 3)  # Traditional query, folded like the stored text
+    assert hits and p.snapshot.chunks[hits[0][0]].doc_id == "b.txt"
+    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True) and hits[-1][1] > 0
+    assert lexical["bm25"].search("，。", 3) == []  # nothing left after folding: no search

@@ -18,9 +18,10 @@ from .conftest import CountingEmbedder
 STORES = ["folder", "milvus"]
 
 
-@pytest.fixture(params=STORES)
+@pytest.fixture(params=[*STORES, "milvus-engine-bm25"])
 def store_kind(request) -> str:
-    if request.param == "milvus":
+    """Each store; the Milvus one a second time with Milvus's own BM25 as the word view."""
+    if request.param.startswith("milvus"):
         pytest.importorskip("pymilvus", reason="the Milvus store needs the milvus extra")
         pytest.importorskip("milvus_lite", reason="the Milvus store tests use Milvus Lite")
     return request.param
@@ -28,8 +29,18 @@ def store_kind(request) -> str:
 
 def _settings(kind: str, tmp_path, **kw) -> Settings:
     # a Milvus Lite file of its own per test, under tmp_path
-    uri = str(tmp_path / "milvus" / "rag.db") if kind == "milvus" else ""
-    return Settings(**{"embedder": "fake-bigram-32", "store": kind, "milvus_uri": uri, **kw})
+    milvus = kind.startswith("milvus")
+    uri = str(tmp_path / "milvus" / "rag.db") if milvus else ""
+    bm25 = "engine" if kind == "milvus-engine-bm25" else "local"
+    return Settings(
+        **{
+            "embedder": "fake-bigram-32",
+            "store": "milvus" if milvus else kind,
+            "milvus_uri": uri,
+            "milvus_bm25": bm25,
+            **kw,
+        }
+    )
 
 
 def _random_docs(n_docs=12, per_doc=4, dim=16, seed=0):

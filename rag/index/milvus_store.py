@@ -16,25 +16,18 @@ import json
 import logging
 import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from rag.index.milvus_view import MilvusView, Pending, VectorCache
-from rag.index.snapshot import IndexError, build_lexical
+from rag.index.milvus_rows import MANIFEST_KEY, TEXT_BYTES, chunk_row, document_rows, manifest_row
+from rag.index.milvus_view import MilvusView, Pending, VectorCache, lexical_for
+from rag.index.snapshot import IndexError
 from rag.index.store import check_compatible
 from rag.types import Chunk, Document
 
-MANIFEST_KEY = "manifest"
-PART_CHARS = 16000  # a document's JSON in parts: 16000 chars of <= 4 bytes fit VARCHAR(65535)
-TEXT_BYTES = 65535
 BATCH = 128  # rows per insert: a few MB per request at most
 NEEDS = "the Milvus store needs pymilvus and milvus-lite: pip install -e '.[milvus]'"
-
-
-def _doc_key(doc_id: str, part: int) -> str:
-    return f"doc:{part}:{doc_id}"
 
 
 def _quoted(values) -> str:
@@ -90,7 +83,7 @@ class MilvusCollection:
         self.client.load_collection(self.name)  # a reopened Lite file starts released
 
     def create(self, dim: int) -> None:
-        from pymilvus import DataType, MilvusClient
+        from pymilvus import DataType, Function, FunctionType, MilvusClient
 
         if self.client.has_collection(self.name):
             self.client.drop_collection(self.name)
@@ -102,7 +95,22 @@ class MilvusCollection:
         schema.add_field("start", DataType.INT64)  # a chunk's offsets; a document part's number
         schema.add_field("end", DataType.INT64)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)  # zeros on doc/manifest rows
+        # Milvus's own BM25 over the folded chunk text (used when milvus_bm25 = "engine")
+        jieba = {"tokenizer": "jieba"}
+        schema.add_field(
+            "folded", DataType.VARCHAR, max_length=TEXT_BYTES, enable_analyzer=True, analyzer_params=jieba
+        )
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(
+            Function(
+                name="bm25",
+                function_type=FunctionType.BM25,
+                input_field_names=["folded"],
+                output_field_names=["sparse"],
+            )
+        )
         params = self.client.prepare_index_params()
+        params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
         # exact inner product, as the folder store's IndexFlatIP: same vectors, same ranking
         params.add_index("vector", index_type="FLAT", metric_type="IP")
         self.client.create_collection(self.name, schema=schema, index_params=params)
@@ -134,6 +142,19 @@ class MilvusCollection:
         )
         return [(hit["key"], float(hit["distance"])) for hit in found[0]]
 
+    def lexical_search(self, folded_query: str, k: int) -> list[tuple[str, float]]:
+        found = self.client.search(
+            self.name,
+            data=[folded_query],
+            anns_field="sparse",
+            limit=k,
+            filter='kind == "chunk"',
+            search_params={"metric_type": "BM25"},
+            output_fields=["key"],
+        )
+        # best first; Milvus Lite reports BM25 scores negated, a server positive
+        return [(hit["key"], abs(float(hit["distance"]))) for hit in found[0]]
+
     def vector(self, chunk_id: str) -> np.ndarray | None:
         cached = self._cache.get(chunk_id)
         if cached is None:
@@ -155,37 +176,16 @@ class MilvusCollection:
             self.client.insert(self.name, rows[i : i + BATCH])
 
     def put_manifest(self, manifest: dict, dim: int) -> None:
-        row = _row(MANIFEST_KEY, "manifest", "", json.dumps(manifest, ensure_ascii=False), 0, 0, dim)
-        self.client.upsert(self.name, [row])
-
-
-def _row(key: str, kind: str, doc_id: str, text: str, start: int, end: int, dim: int, vector=None) -> dict:
-    vector = np.zeros(dim, dtype=np.float32) if vector is None else vector
-    return {"key": key, "kind": kind, "doc_id": doc_id, "text": text, "start": start, "end": end,
-            "vector": np.asarray(vector, dtype=np.float32).tolist()}  # fmt: skip
-
-
-def document_rows(doc: Document, n_chunks: int, dim: int) -> list[dict]:
-    if len(doc.id.encode()) > 1000:
-        raise ValueError(f"document id too long for the Milvus store (over 1000 bytes): {doc.id[:80]}…")
-    payload = json.dumps({**asdict(doc), "chunks": n_chunks}, ensure_ascii=False)
-    parts = [payload[i : i + PART_CHARS] for i in range(0, len(payload), PART_CHARS)]
-    return [_row(_doc_key(doc.id, n), "doc", doc.id, p, n, len(parts), dim) for n, p in enumerate(parts)]
-
-
-def chunk_row(chunk: Chunk, vector: np.ndarray, dim: int) -> dict:
-    # the text is there for other readers of the collection; this package rebuilds it from the
-    # document, so a chunk longer than a VARCHAR holds loses nothing
-    text = chunk.text if len(chunk.text.encode()) <= TEXT_BYTES else ""
-    return _row(chunk.id, "chunk", chunk.doc_id, text, chunk.start, chunk.end, dim, vector)
+        self.client.upsert(self.name, [manifest_row(manifest, dim)])
 
 
 class MilvusStore:
     """The Store protocol (rag.index.protocol) over one Milvus collection."""
 
-    def __init__(self, uri: str, collection: str) -> None:
+    def __init__(self, uri: str, collection: str, engine_bm25: bool = False) -> None:
         self.collection = MilvusCollection(uri, collection)
         self.location = self.collection.location
+        self.engine_bm25 = engine_bm25
 
     def exists(self) -> bool:
         return self.collection.exists()
@@ -198,8 +198,9 @@ class MilvusStore:
             documents={},
             chunks={},
             vectors=self.collection,
-            lexical=build_lexical({}),
+            lexical=lexical_for(self.collection, {}, self.engine_bm25),
             pending=Pending(reset=True),
+            engine_bm25=self.engine_bm25,
         )
 
     def load(self, embedder_name: str) -> MilvusView:
@@ -244,9 +245,10 @@ class MilvusStore:
             documents=documents,
             chunks=chunks,
             vectors=col,
-            lexical=build_lexical(chunks),
+            lexical=lexical_for(col, chunks, self.engine_bm25),
             corpus=manifest.get("corpus", []),
             created=manifest.get("created", ""),
+            engine_bm25=self.engine_bm25,
         )
 
     def save(self, view: MilvusView) -> None:

@@ -53,11 +53,39 @@ class VectorCache:
         self._data[chunk_id] = vector
 
 
+class EngineBM25:
+    """The word view's LexicalIndex interface over Milvus's own BM25 (a jieba analyzer on the
+    folded chunk text): nothing to build or hold in memory."""
+
+    name = "bm25"
+
+    def __init__(self, collection, chunks: dict[str, Chunk]) -> None:
+        self.collection, self.chunks = collection, chunks
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        from rag.zh.text import fold, tokenize
+
+        # a query of punctuation and stopwords only finds nothing, as with the local index
+        # (Milvus's analyzer keeps punctuation tokens: docs/milvus.md)
+        folded = fold(query).strip()
+        if not tokenize(folded) or k <= 0 or not self.chunks:
+            return []
+        hits = self.collection.lexical_search(folded, min(k, len(self.chunks), MAX_TOPK))
+        return [(cid, score) for cid, score in hits if cid in self.chunks and score > 0]
+
+
+def lexical_for(collection, chunks: dict[str, Chunk], engine_bm25: bool) -> dict:
+    if not engine_bm25:
+        return build_lexical(chunks)
+    return {**build_lexical(chunks, skip=["bm25"]), "bm25": EngineBM25(collection, chunks)}
+
+
 @dataclass
 class MilvusView(Snapshot):
     """A Snapshot whose `vectors` is a MilvusCollection (rag.index.milvus_store)."""
 
     pending: Pending = field(default_factory=Pending)
+    engine_bm25: bool = False  # the word BM25 is Milvus's (settings.milvus_bm25 = "engine")
 
     def updated(
         self,
@@ -81,10 +109,11 @@ class MilvusView(Snapshot):
             documents=documents,
             chunks=chunks,
             vectors=self.vectors,
-            lexical=build_lexical(chunks),
+            lexical=lexical_for(self.vectors, chunks, self.engine_bm25),
             corpus=list(corpus) if corpus is not None else self.corpus,
             created=self.created,
             pending=self.pending.then(change),
+            engine_bm25=self.engine_bm25,
         )
 
     def dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:

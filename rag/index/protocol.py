@@ -78,6 +78,8 @@ def open_store(settings: Settings, index_dir: Path | str) -> Store:
     if settings.store == "milvus":
         from rag.index.milvus_store import MilvusStore
 
+        if settings.milvus_bm25 not in ("local", "engine"):
+            raise ValueError(f"milvus_bm25 is 'local' or 'engine', not {settings.milvus_bm25!r}")
         uri = settings.milvus_uri or str(Path(index_dir) / "milvus.db")
-        return MilvusStore(uri, settings.milvus_collection)
+        return MilvusStore(uri, settings.milvus_collection, engine_bm25=settings.milvus_bm25 == "engine")
     raise ValueError(f"unknown store {settings.store!r}; choose one of {', '.join(STORES)}")

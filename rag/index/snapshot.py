@@ -77,11 +77,12 @@ def merged(
     return documents, chunks, fresh
 
 
-def build_lexical(chunks: dict[str, Chunk]) -> dict[str, LexicalIndex]:
-    """The BM25 indexes (jieba words, character bigrams) over the chunks' texts."""
+def build_lexical(chunks: dict[str, Chunk], skip: Iterable[str] = ()) -> dict[str, LexicalIndex]:
+    """The BM25 indexes (jieba words, character bigrams) over the chunks' texts, but those in `skip`."""
     ids = list(chunks)
     texts = [chunks[i].text for i in ids]
-    return {name: LexicalIndex.build(name, texts, ids, tok) for name, tok in lexical_views().items()}
+    views = {name: tok for name, tok in lexical_views().items() if name not in set(skip)}
+    return {name: LexicalIndex.build(name, texts, ids, tok) for name, tok in views.items()}
 
 
 def _new_vector_index(dim: int):
