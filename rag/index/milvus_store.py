@@ -6,8 +6,8 @@ JSON, in parts that fit a VARCHAR), and one manifest row (embedder, dimension, c
 written last. Milvus has no transactions: an update deletes the rows of every removed or changed
 document, writes the new rows, then the manifest. Loading keeps only documents whose rows are
 complete, so after an interrupted update `rag index` re-indexes the rest; nothing half-written is
-ever searched. Lexical search stays local (bm25s, built from the chunk texts at load): see
-docs/milvus.md for why.
+ever searched. The word BM25 is local (bm25s, built from the chunk texts at load) or Milvus's own
+(milvus_bm25 = "engine"); the bigram BM25 is always local: docs/milvus.md says why.
 """
 
 from __future__ import annotations
