@@ -29,8 +29,9 @@ def _inputs(value: str) -> Iterator[str]:
             yield line.strip()
 
 
-def _settings(args):
-    return load_settings(args.config)
+def _settings(args, **overrides):
+    # --store / --milvus-uri override the settings file; not given (None) leaves it as it says
+    return load_settings(args.config, store=args.store, milvus_uri=args.milvus_uri, **overrides)
 
 
 def cmd_index(args) -> int:
@@ -54,7 +55,7 @@ def cmd_index(args) -> int:
         print(report.summary())
         snap = pipeline.snapshot
         print(
-            f"{args.index}: {len(snap.documents)} documents, {len(snap.chunks)} chunks, "
+            f"{pipeline.store.location}: {len(snap.documents)} documents, {len(snap.chunks)} chunks, "
             f"embedder {snap.embedder_name}"
         )
     return 0
@@ -87,7 +88,7 @@ def cmd_ask(args) -> int:
     from rag.pipeline import Pipeline
 
     # --answerer overrides the settings file; None (not given) leaves it as the file says
-    pipeline = Pipeline.load(args.index, load_settings(args.config, answerer=args.answerer))
+    pipeline = Pipeline.load(args.index, _settings(args, answerer=args.answerer))
     for question in _inputs(args.question):
         answer = pipeline.ask(question, mode=args.mode, k=args.k)
         if args.json or args.question == "-":
@@ -121,8 +122,14 @@ def cmd_eval(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    import os
+
     from rag.web.app import main as serve_page
 
+    # the page reads its settings itself; RAG_* variables are how they reach it
+    for name, value in (("RAG_STORE", args.store), ("RAG_MILVUS_URI", args.milvus_uri)):
+        if value is not None:
+            os.environ[name] = value
     serve_page(
         [
             "--index",
@@ -142,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", default="index", help="index folder (default: index)")
     common.add_argument("--config", default=None, help="settings file (default: ./rag.toml if present)")
+    common.add_argument("--store", choices=["folder", "milvus"], default=None, help="where the index lives")
+    common.add_argument(
+        "--milvus-uri", default=None, help="Milvus Lite file or http://host:19530 (default: INDEX/milvus.db)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", parents=[common], help="build or update the index from documents")

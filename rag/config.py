@@ -60,6 +60,15 @@ class Settings:
     # TOML files merged into the shipped tables of rag/zh/data (see rag/zh/lexicon.py and README)
     lexicon_paths: tuple[str, ...] = ()
 
+    # --- where the index lives (see rag/index/protocol.py, docs/milvus.md) ---
+    store: str = "folder"  # "folder": files under --index | "milvus": a Milvus (Lite) collection
+    # a Milvus Lite file (e.g. index/milvus.db) or a server (http://host:19530); empty: <index>/milvus.db
+    milvus_uri: str = ""
+    milvus_collection: str = "rag_zh"
+    # the word BM25 of a Milvus index: "local" (bm25s with the project's jieba, as the folder store)
+    # or "engine" (Milvus's BM25 with its jieba analyzer; eval/milvus_bm25.py measures both)
+    milvus_bm25: str = "local"
+
     def resolved_model_cache(self) -> Path:
         return Path(self.model_cache or default_model_cache())
 

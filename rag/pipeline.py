@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import Settings, load_settings
-from rag.index.store import MANIFEST, IndexError, Snapshot, corpus_folders, load_snapshot, save_snapshot
+from rag.index.protocol import IndexError, IndexView, open_store
+from rag.index.store import corpus_folders
 from rag.query.analysis import Query, analyse
 from rag.query.question import QuestionInfo
 from rag.retrieve.vectors import Models
@@ -30,9 +31,10 @@ class Pipeline:
     Safe to share between threads: queries read the current snapshot; updates are serialised
     and swap in a new snapshot only when it is complete and saved."""
 
-    def __init__(self, index_dir: Path, settings: Settings, snapshot: Snapshot | None, embedder=None) -> None:
+    def __init__(self, index_dir: Path, settings: Settings, snapshot: IndexView | None, embedder=None):
         self.index_dir = Path(index_dir)
         self.settings = settings
+        self.store = open_store(settings, self.index_dir)  # folder or Milvus: chosen by the settings
         use_lexicon(settings.lexicon_paths)  # the user's word lists, before any text is read
         self._snapshot = snapshot
         self._models = Models(embedder)
@@ -43,20 +45,18 @@ class Pipeline:
     def load(
         cls, index_dir: Path | str = "index", settings: Settings | None = None, embedder=None
     ) -> Pipeline:
-        """Open an existing index; fails with a message saying what to run if it is missing or
-        was built with another embedder or format."""
-        settings = settings or load_settings()
-        name = embedder.name if embedder is not None else settings.embedder
-        return cls(Path(index_dir), settings, load_snapshot(Path(index_dir), name), embedder)
+        """Open an existing index; if missing or built with another embedder/format, says what to run."""
+        pipeline = cls(Path(index_dir), settings or load_settings(), None, embedder)
+        pipeline._snapshot = pipeline.store.load(embedder.name if embedder else pipeline.settings.embedder)
+        return pipeline
 
     @classmethod
     def open(
         cls, index_dir: Path | str = "index", settings: Settings | None = None, embedder=None
     ) -> Pipeline:
         """Like load(), but a folder with no index yet gives an empty pipeline to index into."""
-        if (Path(index_dir) / MANIFEST).exists():
-            return cls.load(index_dir, settings, embedder)
-        return cls(Path(index_dir), settings or load_settings(), None, embedder)
+        pipeline = cls(Path(index_dir), settings or load_settings(), None, embedder)
+        return cls.load(index_dir, pipeline.settings, embedder) if pipeline.store.exists() else pipeline
 
     @classmethod
     def build(
@@ -82,7 +82,7 @@ class Pipeline:
         if settings.manifest_view() != self.settings.manifest_view():
             raise ValueError("embedder and chunker settings shape the index: rebuild instead of configure()")
         clone = Pipeline(self.index_dir, settings, self._snapshot)
-        clone._models, clone._update_lock = self._models, self._update_lock
+        clone._models, clone._update_lock, clone.store = self._models, self._update_lock, self.store
         return clone
 
     # ----- models -----
@@ -95,9 +95,9 @@ class Pipeline:
 
     # ----- the index -----
     @property
-    def snapshot(self) -> Snapshot:
+    def snapshot(self) -> IndexView:
         if self._snapshot is None:
-            raise IndexError(f"no index at {self.index_dir}; build it with: rag index")
+            raise IndexError(f"no index at {self.store.location}; build it with: rag index")
         return self._snapshot
 
     def documents(self) -> list[Document]:
@@ -147,7 +147,7 @@ class Pipeline:
             raise KeyError(f"not in the index: {', '.join(unknown)}")
         with self._update_lock:
             snap = self.snapshot.updated(remove=doc_ids)
-            save_snapshot(snap, self.index_dir)
+            self.store.save(snap)
             self._snapshot = snap
         return UpdateReport(removed=tuple(sorted(doc_ids)), unchanged=len(snap.documents))
 
@@ -184,7 +184,7 @@ class Pipeline:
             if current is not None and not todo and not removed:
                 if corpus is not None and list(corpus) != current.corpus:
                     current = current.updated(corpus=corpus)
-                    save_snapshot(current, self.index_dir)
+                    self.store.save(current)
                     self._snapshot = current
                 return UpdateReport(unchanged=unchanged, warnings=tuple(warnings))
 
@@ -196,7 +196,7 @@ class Pipeline:
             texts = [fold(c.text) for c in fresh]
             embedder = self.embedder if (texts or current is None) else None
             if current is None:
-                current = Snapshot.empty(embedder.name, embedder.dim, chunker)
+                current = self.store.empty(embedder.name, embedder.dim, chunker)
             if progress and texts:
                 _log(f"embedding {len(texts)} chunks of {len(todo)} documents with {embedder.name}")
             if texts:
@@ -208,7 +208,7 @@ class Pipeline:
                 for doc, chunks in chunked
             ]
             snap = current.updated(remove=removed, add=additions, corpus=corpus)
-            save_snapshot(snap, self.index_dir)
+            self.store.save(snap)
             self._snapshot = snap
             return UpdateReport(
                 added=tuple(d.id for d in added),  # after a rebuild: every document

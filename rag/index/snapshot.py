@@ -46,6 +46,45 @@ def load_faiss():
     return faiss
 
 
+def merged(
+    documents: dict[str, Document],
+    chunks: dict[str, Chunk],
+    dim: int,
+    remove: Iterable[str],
+    add: Sequence[tuple[Document, Sequence[Chunk], np.ndarray]],
+) -> tuple[dict[str, Document], dict[str, Chunk], list[tuple[Chunk, np.ndarray]]]:
+    """The documents and chunks without those of `remove` and with those of `add` (replacing any
+    document of the same id), sorted, plus the chunks not held before with their vectors: what
+    every store does on an update before writing it its own way."""
+    drop = set(remove) | {doc.id for doc, _, _ in add}
+    documents = {i: d for i, d in documents.items() if i not in drop}
+    chunks = {i: c for i, c in chunks.items() if c.doc_id not in drop}
+    fresh: list[tuple[Chunk, np.ndarray]] = []
+    for doc, doc_chunks, doc_vectors in add:
+        if len(doc_chunks) != len(doc_vectors):
+            raise ValueError(f"{doc.id}: {len(doc_chunks)} chunks but {len(doc_vectors)} vectors")
+        documents[doc.id] = doc
+        vecs = np.asarray(doc_vectors, dtype=np.float32)
+        for chunk, vec in zip(doc_chunks, vecs, strict=True):
+            if chunk.id in chunks:
+                continue
+            if vec.shape[0] != dim:
+                raise IndexError(f"embedder gave {vec.shape[0]}-dim vectors; index holds {dim}")
+            chunks[chunk.id] = chunk
+            fresh.append((chunk, vec))
+    documents = dict(sorted(documents.items()))
+    chunks = dict(sorted(chunks.items(), key=lambda kv: (kv[1].doc_id, kv[1].start)))
+    return documents, chunks, fresh
+
+
+def build_lexical(chunks: dict[str, Chunk], skip: Iterable[str] = ()) -> dict[str, LexicalIndex]:
+    """The BM25 indexes (jieba words, character bigrams) over the chunks' texts, but those in `skip`."""
+    ids = list(chunks)
+    texts = [chunks[i].text for i in ids]
+    views = {name: tok for name, tok in lexical_views().items() if name not in set(skip)}
+    return {name: LexicalIndex.build(name, texts, ids, tok) for name, tok in views.items()}
+
+
 def _new_vector_index(dim: int):
     faiss = load_faiss()
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
@@ -93,30 +132,16 @@ class Snapshot:
         """A new snapshot without the documents in `remove` and with those in `add` (replacing any
         document of the same id). Vectors of untouched documents are reused, never recomputed."""
         faiss = load_faiss()
-        drop = set(remove) | {doc.id for doc, _, _ in add}
-        documents = {i: d for i, d in self.documents.items() if i not in drop}
-        chunks = {i: c for i, c in self.chunks.items() if c.doc_id not in drop}
+        documents, chunks, fresh = merged(self.documents, self.chunks, self.dim, remove, add)
         vectors = faiss.clone_index(self.vectors)
-        gone = [faiss_id(i) for i, c in self.chunks.items() if c.doc_id in drop]
+        renewed = {c.id for c, _ in fresh}  # an edited document's kept chunk comes back as fresh
+        gone = [faiss_id(i) for i in self.chunks if i not in chunks or i in renewed]
         if gone:
             vectors.remove_ids(np.asarray(gone, dtype=np.int64))
-        for doc, doc_chunks, doc_vectors in add:
-            if len(doc_chunks) != len(doc_vectors):
-                raise ValueError(f"{doc.id}: {len(doc_chunks)} chunks but {len(doc_vectors)} vectors")
-            documents[doc.id] = doc
-            fresh = [c for c in doc_chunks if c.id not in chunks]
-            keep = [j for j, c in enumerate(doc_chunks) if c.id not in chunks]
-            chunks.update((c.id, c) for c in fresh)
-            if fresh:
-                vecs = np.ascontiguousarray(np.asarray(doc_vectors, dtype=np.float32)[keep])
-                if vecs.shape[1] != self.dim:
-                    raise IndexError(f"embedder gave {vecs.shape[1]}-dim vectors; index holds {self.dim}")
-                vectors.add_with_ids(vecs, np.asarray([faiss_id(c.id) for c in fresh], dtype=np.int64))
-        documents = dict(sorted(documents.items()))
-        chunks = dict(sorted(chunks.items(), key=lambda kv: (kv[1].doc_id, kv[1].start)))
-        ids = list(chunks)
-        texts = [chunks[i].text for i in ids]
-        lexical = {name: LexicalIndex.build(name, texts, ids, tok) for name, tok in lexical_views().items()}
+        if fresh:
+            vecs = np.ascontiguousarray(np.stack([v for _, v in fresh]))
+            vectors.add_with_ids(vecs, np.asarray([faiss_id(c.id) for c, _ in fresh], dtype=np.int64))
+        lexical = build_lexical(chunks)
         return Snapshot(
             embedder_name=self.embedder_name,
             dim=self.dim,
@@ -141,6 +166,8 @@ class Snapshot:
 
     def vector(self, chunk_id: str) -> np.ndarray:
         """The stored vector of a chunk (reused when an edited document keeps some chunks)."""
+        if chunk_id not in self.chunks:
+            raise KeyError(f"no chunk {chunk_id!r} in the index")
         return self.vectors.reconstruct(faiss_id(chunk_id))
 
     def doc_chunks(self, doc_id: str) -> list[Chunk]:

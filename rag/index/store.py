@@ -174,3 +174,23 @@ def save_snapshot(snapshot: Snapshot, index_dir: Path) -> str:
         if old.name != generation and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
     return generation
+
+
+class FolderStore:
+    """The index as a folder of plain files (see the module docstring): the default store."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self.location = str(index_dir)
+
+    def exists(self) -> bool:
+        return (self.index_dir / MANIFEST).exists()
+
+    def load(self, embedder_name: str) -> Snapshot:
+        return load_snapshot(self.index_dir, embedder_name)
+
+    def empty(self, embedder_name: str, dim: int, chunker: dict) -> Snapshot:
+        return Snapshot.empty(embedder_name, dim, chunker)
+
+    def save(self, view: Snapshot) -> None:
+        save_snapshot(view, self.index_dir)
