@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from rag.cases.stored import DocCases, read_document
 from rag.config import VERSION
 from rag.index.lexical import LexicalIndex
 from rag.types import Chunk, Document
@@ -65,6 +66,7 @@ class Snapshot:
     lexical: dict[str, LexicalIndex]
     corpus: list[str] = field(default_factory=list)
     created: str = field(default_factory=now_iso)
+    cases: dict[str, DocCases] = field(default_factory=dict)  # doc id -> its cases and stated totals
     _by_faiss_id: dict[int, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -117,6 +119,9 @@ class Snapshot:
         ids = list(chunks)
         texts = [chunks[i].text for i in ids]
         lexical = {name: LexicalIndex.build(name, texts, ids, tok) for name, tok in lexical_views().items()}
+        # cases are read with their document, so an untouched document keeps its rows
+        cases = {i: c for i, c in self.cases.items() if i not in drop}
+        cases.update((doc.id, read_document(doc)) for doc, _, _ in add)
         return Snapshot(
             embedder_name=self.embedder_name,
             dim=self.dim,
@@ -127,6 +132,7 @@ class Snapshot:
             lexical=lexical,
             corpus=list(corpus) if corpus is not None else self.corpus,
             created=self.created,
+            cases=dict(sorted(cases.items())),
         )
 
     # ----- queries -----
