@@ -112,9 +112,18 @@ def table_answer(
         found_by = {"起": len(cases), "人": sum(c.persons or 1 for c in cases)}
         if any(t.count > found_by[t.measure if t.measure in found_by else "起"] for t in totals):
             parts.append(_t("incomplete") if cases else _t("none_described"))
+    # "一共问责了多少人" names no sanction: it asks for a total, which only a stated total answers;
+    # the cases described are then offered, as the extractive answerer offers the nearest passages
+    no_total = cq.kind == "count" and not cq.query.sanction and not totals
+    if no_total and parts:
+        parts.insert(0, _t("no_total"))
     text = "".join(parts) or _t("none")
     answer = Answer(
-        query.text, text, abstained=not parts, rewritten_query=query.rewritten, citations=tuple(cite.out)
+        query.text,
+        text,
+        abstained=not parts or no_total,
+        rewritten_query=query.rewritten,
+        citations=tuple(cite.out),
     )
     return TableAnswer(tuple(cases), tuple(totals), answer)
 
