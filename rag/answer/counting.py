@@ -21,7 +21,7 @@ from rag.cases.totals import Total
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Chunk, Citation, Document, Hit
 from rag.zh.lexicon import lexicon
-from rag.zh.text import fold
+from rag.zh.text import char_bigrams, fold
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,9 @@ def _t(key: str) -> str:
     return lexicon().text(f"sanctions.cases.answer.{key}")
 
 
-def choose(cq: CaseQuestion, table: Mapping[str, DocCases], documents: Mapping[str, Document]):
+def choose(
+    cq: CaseQuestion, table: Mapping[str, DocCases], documents: Mapping[str, Document], question: str = ""
+):
     """(the cases that fit, the totals their documents, or the documents naming the place, state)."""
     dates = {i: d.date for i, d in documents.items()}
     cases = select_cases(all_cases(table), cq.query, dates)
@@ -53,7 +55,31 @@ def choose(cq: CaseQuestion, table: Mapping[str, DocCases], documents: Mapping[s
     )
     if cq.measure and any(t.measure == cq.measure for t in totals):
         totals = [t for t in totals if t.measure == cq.measure]
+    totals = _closest(totals, question)
+    if (
+        cq.kind == "count" and totals
+    ):  # the cases described *of* the stated totals: same document, same action
+        actions = {t.sanction for t in totals}
+        general = any(
+            not a or a in lexicon().words("sanctions.cases.questions.any_sanction") for a in actions
+        )
+        cases = [
+            c
+            for c in cases
+            if c.doc_id in {t.doc_id for t in totals}
+            and (general or any(s.value in actions for s in c.sanctions))
+        ]
     return cases, totals
+
+
+def _closest(totals: list[Total], question: str) -> list[Total]:
+    """The totals whose counted action shares words with the question, closest first (问责了多少党员干部
+    -> 问责党员干部89人, not 处理违纪问题48起 of the same sentence); all when none does."""
+    asked = set(char_bigrams(fold(question)))
+    scored = [(len(asked & set(char_bigrams(fold(t.what.value)))), i, t) for i, t in enumerate(totals)]
+    if not any(score for score, _, _ in scored):
+        return totals
+    return [t for score, _, t in sorted(scored, key=lambda x: (-x[0], x[1])) if score]
 
 
 class _Cite:
@@ -92,26 +118,32 @@ def table_answer(
 ) -> TableAnswer:
     cq = query.cases
     assert cq is not None, "table_answer needs a case question"
-    cases, totals = choose(cq, table, documents)
+    cases, totals = choose(cq, table, documents, query.rewritten)
     cite = _Cite(documents, chunks)
-    parts = []
-    if cases:
+
+    def case_part() -> list[str]:
+        if not cases:
+            return []
         people = sum(c.persons or 1 for c in cases)
         items = _t("item_separator").join(_item(c, cite) for c in cases)
         head = _t("found").format(n=len(cases), items=items)
-        parts.append(
-            head.replace("：", _t("people").format(n=people) + "：", 1) if people != len(cases) else head
-        )
-    if totals:
+        return [head.replace("：", _t("people").format(n=people) + "：", 1) if people != len(cases) else head]
+
+    def total_part() -> list[str]:
+        if not totals:
+            return []
         stated = [
             _t("stated_item").format(what=t.what.value, count=t.count, measure=t.measure) for t in totals
         ]
         marks = [cite(t.doc_id, t.what.sentence, share=True) for t in totals]
         joined = _t("item_separator").join(s + m for s, m in zip(stated, marks, strict=True))
-        parts.append(_t("stated").format(items=joined))
-        found_by = {"起": len(cases), "人": sum(c.persons or 1 for c in cases)}
-        if any(t.count > found_by[t.measure if t.measure in found_by else "起"] for t in totals):
-            parts.append(_t("incomplete") if cases else _t("none_described"))
+        return [_t("stated").format(items=joined)]
+
+    # a count leads with the number the documents state, a list with the cases
+    parts = total_part() + case_part() if cq.kind == "count" else case_part() + total_part()
+    found_by = {"起": len(cases), "人": sum(c.persons or 1 for c in cases)}
+    if any(t.count > found_by.get(t.measure, len(cases)) for t in totals):
+        parts.append(_t("incomplete") if cases else _t("none_described"))
     # "一共问责了多少人" names no sanction: it asks for a total, which only a stated total answers;
     # the cases described are then offered, as the extractive answerer offers the nearest passages
     no_total = cq.kind == "count" and not cq.query.sanction and not totals

@@ -51,7 +51,7 @@ def grade_question(pipeline: Any, q: dict[str, Any]) -> QuestionGrade:
     if query.cases is None:
         return QuestionGrade(q["id"], q["question"], False, "not recognised as a case question")
     snap = pipeline.snapshot
-    cases, totals = choose(query.cases, snap.cases, snap.documents)
+    cases, totals = choose(query.cases, snap.cases, snap.documents, query.rewritten)
     gold = q["answer"]
     names = sorted(fold(c.name.value) for c in cases if c.name)
     units = [c.unit.value for c in cases if not c.name]
