@@ -172,3 +172,32 @@ def test_rag_cases_lists_each_field_with_its_sentence(tmp_path, corpus):
                 assert f["source"] == text[a:b].strip() and f["value"] in f["source"] or f["span"]
     r = run(["cases", "--index", "idx", "--doc", "missing.txt"], tmp_path)
     assert r.returncode == 2 and "no document 'missing.txt'" in r.stderr
+
+
+DISTRICT = """安平区通报疫情防控工作
+
+截至目前，安平区处理疫情防控违纪问题48起，问责党员干部89人。
+安平区中兴镇五香庙村党员刘仁贵在值守期间擅自脱岗，受到诫勉谈话。
+"""
+
+OTHER_DISTRICT = """安平区卫生系统通报
+
+安平区疾控中心主任赵明亮履职不力，被免职。
+"""
+
+
+def test_a_count_leads_with_the_closest_stated_total_and_the_cases_of_its_document(tmp_path, fake_embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "district.txt").write_text(DISTRICT, encoding="utf-8")
+    (corpus / "other.txt").write_text(OTHER_DISTRICT, encoding="utf-8")
+    snap = _pipeline(tmp_path, corpus, fake_embedder).snapshot
+    result = table_answer(
+        analyse("安平区问责了多少党员干部？"), snap.cases, snap.documents, list(snap.chunks.values())
+    )
+    assert [t.count for t in result.totals] == [89]  # not the 48起 of the same sentence
+    assert [c.key for c in result.cases] == ["刘仁贵"]  # the other document's case is not "of" the 89
+    assert result.answer.text.startswith("文件中说明的总数：问责党员干部89人[1]")
+    assert "48" not in result.answer.text and "刘仁贵" in result.answer.text
+    listing = table_answer(analyse("安平区哪些人被免职？"), snap.cases, snap.documents, [])
+    assert [c.key for c in listing.cases] == ["赵明亮"] and not listing.totals

@@ -55,7 +55,7 @@ def choose(
     )
     if cq.measure and any(t.measure == cq.measure for t in totals):
         totals = [t for t in totals if t.measure == cq.measure]
-    totals = _closest(totals, question)
+    totals = _closest(totals, question, cq.query.place)
     if (
         cq.kind == "count" and totals
     ):  # the cases described *of* the stated totals: same document, same action
@@ -72,10 +72,11 @@ def choose(
     return cases, totals
 
 
-def _closest(totals: list[Total], question: str) -> list[Total]:
-    """The totals whose counted action shares words with the question, closest first (问责了多少党员干部
-    -> 问责党员干部89人, not 处理违纪问题48起 of the same sentence); all when none does."""
-    asked = set(char_bigrams(fold(question)))
+def _closest(totals: list[Total], question: str, place: str) -> list[Total]:
+    """The totals whose counted action shares words other than the place with the question, closest
+    first (问责了多少党员干部 -> 问责党员干部89人, not 处理违纪问题48起 of the same sentence); all when
+    none does."""
+    asked = set(char_bigrams(fold(question))) - set(char_bigrams(fold(place)))
     scored = [(len(asked & set(char_bigrams(fold(t.what.value)))), i, t) for i, t in enumerate(totals)]
     if not any(score for score, _, _ in scored):
         return totals
