@@ -73,7 +73,9 @@ def test_the_cases_tab_filters_and_opens_a_cases_sources(served, page, tmp_path)
     assert doc[a:b].strip() in text  # the sentence as the document writes it
     assert row.locator(".case-sources mark").first.inner_text() == "王增田"
     page.screenshot(path=str(tmp_path / "cases.png"), full_page=True)
+    assert page.locator(".toast-body.error").count() == 0  # no event of the page failed
 
     page.goto(url + "?lang=en")
     page.get_by_role("tab", name="Cases").click()
     page.wait_for_function("() => document.querySelector('#cases-table').innerText.includes('Showing')")
+    assert page.locator(".toast-body.error").count() == 0

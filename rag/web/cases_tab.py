@@ -112,7 +112,7 @@ def wire_cases_tab(tab: CasesTab, page: ChatPage, session: Session, switch: gr.R
     def on_load(sanction: str, place: str, doc: str, sort: str, request: gr.Request) -> dict:
         wanted = lang_of(request.query_params.get("lang") if request else None)
         if wanted == DEFAULT_LANG and _snapshot(page) is built:
-            return {}  # as built: redrawing could undo a filter set while the page loaded
+            return {c: gr.skip() for c in outputs}  # as built: redrawing could undo a filter set meanwhile
         return relabel(wanted, sanction, place, doc, sort)
 
     app.load(on_load, state, outputs, api_visibility="private")
