@@ -1,4 +1,4 @@
-"""`rag index | search | ask | eval | serve`: thin translation between the shell and rag.Pipeline."""
+"""`rag index | search | ask | eval | cases | serve`: thin translation between the shell and rag.Pipeline."""
 
 from __future__ import annotations
 
@@ -121,6 +121,28 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_cases(args) -> int:
+    from rag.cases.listing import case_json, format_cases
+    from rag.cases.select import CaseQuery, select_cases
+    from rag.cases.stored import all_cases
+    from rag.index.store import load_snapshot, read_manifest
+
+    index = Path(args.index)  # the table needs no model: the snapshot is read as the index wrote it
+    snap = load_snapshot(index, read_manifest(index)["embedder"]["name"])
+    if args.doc and args.doc not in snap.documents:
+        raise KeyError(f"no document {args.doc!r} in the index")
+    query = CaseQuery(sanction=args.sanction, place=args.place, time=args.time, doc_id=args.doc)
+    dates = {i: d.date for i, d in snap.documents.items()}
+    cases = select_cases(all_cases(snap.cases), query, dates)
+    if args.json:
+        for case in cases:
+            _print_json(case_json(case, snap.documents.get(case.doc_id)))
+        return 0
+    print(format_cases(cases, snap.documents) or "no cases match")
+    print(f"\n{len(cases)} cases", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args) -> int:
     import os
 
@@ -190,6 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="with --squad: at most N questions per split")
     p.add_argument("--answerer", choices=["extractive", "llm", "baseline"], default=None)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("cases", parents=[common], help="list the disciplinary cases found in the documents")
+    p.add_argument("--sanction", default="", help="a sanction (留党察看) or a category (党纪处分, 政务处分)")
+    p.add_argument("--place", default="", help="a place (天津): matches place, region, unit or post")
+    p.add_argument("--time", default="", help="a year or year-month (2020, 2021-11)")
+    p.add_argument("--doc", default="", help="only the cases of this document id")
+    p.add_argument("--json", action="store_true", help="one case per line, each field with its source")
+    p.set_defaults(func=cmd_cases)
 
     p = sub.add_parser("serve", parents=[common], help="open the chat page")
     p.add_argument("--host", default="127.0.0.1")

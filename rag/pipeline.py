@@ -295,6 +295,6 @@ class Pipeline:
                 yield item
 
     def answerer(self, name: str | None = None):
-        from rag.answer.choose import make_answerer
+        from rag.answer.choose import make_case_answerer  # case questions: from the case table
 
-        return make_answerer(self.settings, name)
+        return make_case_answerer(self.settings, name, self._snapshot)

@@ -26,3 +26,10 @@ def make_answerer(settings: Settings, name: str | None = None) -> Answerer:
             fallback=extractive,
         )
     raise ValueError(f"unknown answerer {name!r}; choose extractive or llm")
+
+
+def make_case_answerer(settings: Settings, name: str | None = None, snapshot=None) -> Answerer:
+    """The named answerer, with counting/listing questions answered from `snapshot`'s case table."""
+    from rag.answer.counting import CaseTableAnswerer
+
+    return CaseTableAnswerer(make_answerer(settings, name), snapshot)

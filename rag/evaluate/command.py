@@ -30,4 +30,17 @@ def eval_command(
     report = write_report(result, out_dir)
     print(format_table(result))
     print(f"\nreport: {report}  (results.json, recall.png alongside)")
+    _cases(pipeline, Path(questions_file).parent, out_dir)
     return result
+
+
+def _cases(pipeline: Any, eval_dir: Path, out_dir: Path | str) -> None:
+    """The case table against eval/cases_gold.jsonl and eval/cases_questions.jsonl, when present."""
+    from rag.evaluate.cases import evaluate_cases, format_case_eval, write_case_eval
+
+    gold = eval_dir / "cases_gold.jsonl"
+    if not gold.is_file():
+        return
+    result = evaluate_cases(pipeline, gold, eval_dir / "cases_questions.jsonl")
+    print("\n" + format_case_eval(result))
+    print(f"cases report: {write_case_eval(result, out_dir)}")

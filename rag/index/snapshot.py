@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from rag.cases.stored import DocCases, read_document
 from rag.config import VERSION
 from rag.index.lexical import LexicalIndex
 from rag.types import Chunk, Document
@@ -104,6 +105,7 @@ class Snapshot:
     lexical: dict[str, LexicalIndex]
     corpus: list[str] = field(default_factory=list)
     created: str = field(default_factory=now_iso)
+    cases: dict[str, DocCases] = field(default_factory=dict)  # doc id -> its cases and stated totals
     _by_faiss_id: dict[int, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -142,6 +144,10 @@ class Snapshot:
             vecs = np.ascontiguousarray(np.stack([v for _, v in fresh]))
             vectors.add_with_ids(vecs, np.asarray([faiss_id(c.id) for c, _ in fresh], dtype=np.int64))
         lexical = build_lexical(chunks)
+        # cases are read with their document, so an untouched document keeps its rows
+        replaced = {doc.id for doc, _, _ in add}
+        cases = {i: c for i, c in self.cases.items() if i in documents and i not in replaced}
+        cases.update((doc.id, read_document(doc)) for doc, _, _ in add)
         return Snapshot(
             embedder_name=self.embedder_name,
             dim=self.dim,
@@ -152,6 +158,7 @@ class Snapshot:
             lexical=lexical,
             corpus=list(corpus) if corpus is not None else self.corpus,
             created=self.created,
+            cases=dict(sorted(cases.items())),
         )
 
     # ----- queries -----

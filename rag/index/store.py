@@ -3,6 +3,7 @@
     index/manifest.json            versioned; names the live generation; written last, atomically
     index/gen-000007/documents.jsonl   Document per line (with its text: citations point into it)
     index/gen-000007/chunks.jsonl      Chunk per line, in document order
+    index/gen-000007/cases.jsonl       the cases each document describes (rag.cases), per document
     index/gen-000007/vectors.faiss     IndexIDMap2(IndexFlatIP): ids derived from chunk ids
     index/gen-000007/bm25/, bigram/    bm25s indexes (json + npy, no pickle)
 
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
+from rag.cases.stored import complete, doc_cases_from_dict, doc_cases_to_dict
 from rag.config import VERSION
 from rag.index.lexical import LexicalIndex
 from rag.index.snapshot import (
@@ -110,6 +112,8 @@ def load_snapshot(index_dir: Path, embedder_name: str) -> Snapshot:
         vectors = faiss.read_index(str(gen / "vectors.faiss"))
         views = lexical_views()
         lexical = {name: LexicalIndex.load(name, gen / name, views[name]) for name in manifest["lexical"]}
+        stored = gen / "cases.jsonl"  # absent in an index written before cases were stored
+        rows = [doc_cases_from_dict(r) for r in _read_jsonl(stored)] if stored.is_file() else []
     except (OSError, KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise IndexError(
             f"index at {index_dir} is damaged ({exc}); rebuild it with: rag index --rebuild"
@@ -126,6 +130,7 @@ def load_snapshot(index_dir: Path, embedder_name: str) -> Snapshot:
         lexical=lexical,
         corpus=manifest.get("corpus", []),
         created=manifest.get("created", now_iso()),
+        cases=complete({r.doc_id: r for r in rows}, documents.values()),
     )
 
 
@@ -143,6 +148,7 @@ def _write_generation(snapshot: Snapshot, gen: Path) -> None:
     _write_jsonl(gen / "documents.jsonl", (asdict(d) for d in snapshot.documents.values()))
     _write_jsonl(gen / "chunks.jsonl", (asdict(c) for c in snapshot.chunks.values()))
     faiss.write_index(snapshot.vectors, str(gen / "vectors.faiss"))
+    _write_jsonl(gen / "cases.jsonl", (doc_cases_to_dict(c) for c in snapshot.cases.values()))
     for name, lex in snapshot.lexical.items():
         lex.save(gen / name)
     for path in gen.rglob("*"):

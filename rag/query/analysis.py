@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.cases.question import CaseQuestion, case_question
 from rag.query.question import QuestionInfo, analyse_question, split_question
 from rag.query.rewrite import rewrite_followup
 
@@ -19,6 +20,7 @@ class Query:
     rewritten: str  # references to earlier turns made explicit; `text` when it stands alone
     whole: QuestionInfo  # the analysis of `rewritten`
     parts: tuple[QuestionInfo, ...]  # each thing it asks, analysed; (whole,) for a simple question
+    cases: CaseQuestion | None = None  # a counting/listing question the case table answers
 
     @property
     def searches(self) -> tuple[QuestionInfo, ...]:
@@ -32,7 +34,8 @@ def analyse(question: str, history: Sequence[tuple[str, str]] = ()) -> Query:
     rewritten = rewrite_followup(text, history)
     whole = analyse_question(rewritten)
     parts = tuple(whole if p == rewritten else analyse_question(p) for p in split_question(rewritten))
-    return Query(text=text, rewritten=rewritten, whole=whole, parts=parts)
+    cases = case_question(rewritten) if len(parts) == 1 else None  # one thing asked, about cases
+    return Query(text=text, rewritten=rewritten, whole=whole, parts=parts, cases=cases)
 
 
 def as_query(question: str | Query) -> Query:

@@ -29,6 +29,7 @@ def build_app(
     """The page (a gr.Blocks) over `pipeline`. Start it with launch(app, ...)."""
     import gradio as gr
 
+    from rag.web.cases_tab import build_cases_tab, wire_cases_tab
     from rag.web.chat_tab import build_chat_tab, wire_chat_tab
     from rag.web.docs_tab import build_docs_tab, wire_docs_tab
     from rag.web.language import build_header, wire_language
@@ -41,11 +42,13 @@ def build_app(
         header = build_header()
         with gr.Tabs():
             tabs = build_chat_tab(page), build_docs_tab(page), build_retrieval_tab(page)
+            cases = build_cases_tab(page)
         chat, docs, retrieval = tabs
         wire_chat_tab(chat, page, session)
         wire_docs_tab(docs, page, session)
         wire_retrieval_tab(retrieval, page, session)
         wire_language(app, header, page, session, tabs)
+        wire_cases_tab(cases, page, session, header.switch, app)
 
         # ----- data endpoints for gradio_client -----
         gr.api(page.ask, api_name="ask")
