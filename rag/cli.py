@@ -11,6 +11,8 @@ from pathlib import Path
 from rag.config import load_settings
 
 DEFAULT_CORPUS = "seeds"
+EXIT_FAILED = 2  # nothing was indexed (or the command failed)
+EXIT_PROBLEMS = 3  # indexed, but some files were skipped (each named on stderr)
 
 
 def _print_json(obj: dict) -> None:
@@ -43,11 +45,14 @@ def cmd_index(args) -> int:
     )
     if args.rebuild:
         pipeline = Pipeline(Path(args.index), settings, None)
-    report = pipeline.sync(paths, rebuild=args.rebuild, progress=not args.json)
+    report = pipeline.sync(paths, rebuild=args.rebuild, progress=not args.json, prune=args.prune)
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"skipped: {skipped}", file=sys.stderr)
     if args.json:
-        _print_json({**report.__dict__, "summary": report.summary(), "index": str(args.index)})
+        skipped = [s.__dict__ for s in report.skipped]
+        _print_json({**report.__dict__, "skipped": skipped, "summary": report.summary(), "index": str(args.index)})
     else:
         print(report.summary())
         snap = pipeline.snapshot
@@ -55,7 +60,7 @@ def cmd_index(args) -> int:
             f"{args.index}: {len(snap.documents)} documents, {len(snap.chunks)} chunks, "
             f"embedder {snap.embedder_name}"
         )
-    return 0
+    return EXIT_PROBLEMS if report.skipped else 0
 
 
 def cmd_search(args) -> int:
@@ -123,6 +128,8 @@ def cmd_serve(args) -> int:
             "--port",
             str(args.port),
             *(["--config", args.config] if args.config else []),
+            *(["--auth", args.auth] if args.auth else []),
+            *(["--no-auth"] if args.no_auth else []),
         ]
     )
     return 0
@@ -143,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--rebuild", action="store_true", help="re-embed everything (e.g. after changing the embedder)"
     )
     p.add_argument("--json", action="store_true", help="print the update report as JSON")
+    p.add_argument(
+        "--prune", action="store_true", help="remove every indexed document the given paths do not hold"
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", parents=[common], help="retrieve passages for a query")
@@ -172,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="open the chat page")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", default=None, help="USER:PASSWORD, or a file of such lines: sign-in required")
+    p.add_argument("--no-auth", action="store_true", help="serve beyond this machine without sign-in")
     p.set_defaults(func=cmd_serve)
     return parser
 
@@ -193,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     except expected as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {message}", file=sys.stderr)
-        return 2
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
