@@ -51,8 +51,8 @@ def cmd_index(args) -> int:
     for skipped in report.skipped:
         print(f"skipped: {skipped}", file=sys.stderr)
     if args.json:
-        skipped = [s.__dict__ for s in report.skipped]
-        _print_json({**report.__dict__, "skipped": skipped, "summary": report.summary(), "index": str(args.index)})
+        out = {**report.__dict__, "skipped": [s.__dict__ for s in report.skipped]}
+        _print_json({**out, "summary": report.summary(), "index": str(args.index)})
     else:
         print(report.summary())
         snap = pipeline.snapshot
