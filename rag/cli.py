@@ -119,7 +119,7 @@ def cmd_eval(args) -> int:
 def cmd_serve(args) -> int:
     from rag.web.app import main as serve_page
 
-    serve_page(
+    return serve_page(  # 2 when the page cannot start (e.g. another host without --auth)
         [
             "--index",
             str(args.index),
@@ -132,7 +132,6 @@ def cmd_serve(args) -> int:
             *(["--no-auth"] if args.no_auth else []),
         ]
     )
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -76,3 +76,10 @@ def test_without_signing_in_nothing_is_served(guarded):
     assert set(pipeline.snapshot.documents) == before
     signed_in = Client(url, auth=("ana", "pw"), verbose=False)
     assert {d["id"] for d in signed_in.predict(api_name="/documents")} == before
+
+
+def test_rag_serve_beyond_loopback_without_auth_fails(tmp_path):
+    from .test_cli import run
+
+    r = run(["serve", "--host", "0.0.0.0", "--index", "idx"], tmp_path)
+    assert r.returncode == 2 and "--auth USER:PASSWORD" in r.stderr
