@@ -13,6 +13,8 @@ from rag.config import load_settings
 EVAL_OUT = "eval/reports/latest"
 
 DEFAULT_CORPUS = "seeds"
+EXIT_FAILED = 2  # nothing was indexed (or the command failed)
+EXIT_PROBLEMS = 3  # indexed, but some files were skipped (each named on stderr)
 
 
 def _print_json(obj: dict) -> None:
@@ -46,11 +48,14 @@ def cmd_index(args) -> int:
     )
     if args.rebuild:
         pipeline = Pipeline(Path(args.index), settings, None)
-    report = pipeline.sync(paths, rebuild=args.rebuild, progress=not args.json)
+    report = pipeline.sync(paths, rebuild=args.rebuild, progress=not args.json, prune=args.prune)
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"skipped: {skipped}", file=sys.stderr)
     if args.json:
-        _print_json({**report.__dict__, "summary": report.summary(), "index": str(args.index)})
+        out = {**report.__dict__, "skipped": [s.__dict__ for s in report.skipped]}
+        _print_json({**out, "summary": report.summary(), "index": str(args.index)})
     else:
         print(report.summary())
         snap = pipeline.snapshot
@@ -58,7 +63,7 @@ def cmd_index(args) -> int:
             f"{pipeline.store.location}: {len(snap.documents)} documents, {len(snap.chunks)} chunks, "
             f"embedder {snap.embedder_name}"
         )
-    return 0
+    return EXIT_PROBLEMS if report.skipped else 0
 
 
 def cmd_search(args) -> int:
@@ -152,7 +157,7 @@ def cmd_serve(args) -> int:
     for name, value in (("RAG_STORE", args.store), ("RAG_MILVUS_URI", args.milvus_uri)):
         if value is not None:
             os.environ[name] = value
-    serve_page(
+    return serve_page(  # 2 when the page cannot start (e.g. another host without --auth)
         [
             "--index",
             str(args.index),
@@ -161,9 +166,10 @@ def cmd_serve(args) -> int:
             "--port",
             str(args.port),
             *(["--config", args.config] if args.config else []),
+            *(["--auth", args.auth] if args.auth else []),
+            *(["--no-auth"] if args.no_auth else []),
         ]
     )
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--rebuild", action="store_true", help="re-embed everything (e.g. after changing the embedder)"
     )
     p.add_argument("--json", action="store_true", help="print the update report as JSON")
+    p.add_argument(
+        "--prune", action="store_true", help="remove every indexed document the given paths do not hold"
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", parents=[common], help="retrieve passages for a query")
@@ -224,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="open the chat page")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", default=None, help="USER:PASSWORD, or a file of such lines: sign-in required")
+    p.add_argument("--no-auth", action="store_true", help="serve beyond this machine without sign-in")
     p.set_defaults(func=cmd_serve)
     return parser
 
@@ -245,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     except expected as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {message}", file=sys.stderr)
-        return 2
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

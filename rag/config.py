@@ -68,6 +68,12 @@ class Settings:
     # the word BM25 of a Milvus index: "local" (bm25s with the project's jieba, as the folder store)
     # or "engine" (Milvus's BM25 with its jieba analyzer; eval/milvus_bm25.py measures both)
     milvus_bm25: str = "local"
+    # --- limits on what the page and its API accept (query time; rag/web/limits.py) ---
+    max_question_chars: int = 500  # a 100,000-character question held /search for 200 s
+    max_history_turns: int = 20  # earlier (question, answer) pairs an /ask call may send
+    max_upload_mb: int = 20  # per file
+    max_upload_files: int = 20  # per upload
+    request_timeout: float = 60.0  # seconds an answer or search may take before the caller is told
 
     def resolved_model_cache(self) -> Path:
         return Path(self.model_cache or default_model_cache())

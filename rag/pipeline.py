@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.config import Settings, load_settings
+from rag.index import store
 from rag.index.protocol import IndexError, IndexView, open_store
 from rag.index.store import corpus_folders
 from rag.query.analysis import Query, analyse
@@ -109,37 +110,34 @@ class Pipeline:
         except KeyError:
             raise KeyError(f"no document {doc_id!r} in the index") from None
 
-    def _corpus_entries(self, corpus_paths: Sequence[Path | str]) -> list[str]:
-        entries = []
-        for p in corpus_paths:
-            resolved = Path(p).resolve()
-            try:
-                entries.append(str(resolved.relative_to(self.index_dir.resolve().parent)))
-            except ValueError:
-                entries.append(str(resolved))
-        return entries
-
     def corpus_paths(self) -> list[Path]:
         """The folders/files the index mirrors, as recorded in its manifest."""
         return corpus_folders(self.index_dir, self._snapshot.corpus) if self._snapshot else []
 
     def sync(
-        self, corpus_paths: Sequence[Path | str], rebuild: bool = False, progress: bool = False
+        self, corpus_paths: Sequence[Path | str], rebuild: bool = False, progress: bool = False, prune=False
     ) -> UpdateReport:
-        """Make the index mirror `corpus_paths`: embed new and changed documents, drop removed ones."""
-        from rag.ingest.documents import iter_documents
+        """Add and update what `corpus_paths` hold; drop what was under their folders and is gone, never
+        what other recorded paths hold (`prune`: mirror exactly). Unreadable files are skipped, reported."""
+        from rag.ingest.corpus import ids_under, read_corpus
 
-        docs = list(iter_documents([Path(p) for p in corpus_paths]))  # ids are unique: ingest checks
-        corpus = self._corpus_entries(corpus_paths)
-        return self._apply(docs, remove_missing=True, rebuild=rebuild, progress=progress, corpus=corpus)
+        paths = [Path(p) for p in corpus_paths]
+        found, given = read_corpus(paths), {p.resolve() for p in paths}
+        recorded = [] if (prune or rebuild) else [p for p in self.corpus_paths() if p.resolve() not in given]
+        new = [p for p in paths if not any(p.resolve().is_relative_to(r.resolve()) for r in recorded)]
+        keep = {s.doc_id for s in found.skipped} | ids_under(recorded)  # a bad file keeps its indexed version
+        if not any(p.is_dir() for p in paths):  # files only: add and update, never remove
+            keep |= {d.id for d in self.documents()}
+        corpus = store.corpus_entries(self.index_dir, recorded + new)
+        report = self._apply(found.documents, True, rebuild, progress, corpus=corpus, keep=keep)
+        return replace(report, skipped=found.skipped)
 
     def add_files(self, paths: Sequence[Path | str], progress: bool = False) -> UpdateReport:
         """Index these files (new or changed) without touching other documents."""
         from rag.ingest.documents import iter_documents
 
-        return self._apply(
-            list(iter_documents([Path(p) for p in paths])), remove_missing=False, progress=progress
-        )
+        docs = list(iter_documents([Path(p) for p in paths]))
+        return self._apply(docs, remove_missing=False, progress=progress)
 
     def remove_documents(self, doc_ids: Collection[str]) -> UpdateReport:
         unknown = sorted(set(doc_ids) - set(self.snapshot.documents))
@@ -158,6 +156,7 @@ class Pipeline:
         rebuild: bool = False,
         progress: bool = False,
         corpus: Sequence[str] | None = None,
+        keep: Collection[str] = (),
     ) -> UpdateReport:
         from rag.index.chunking import chunk_document
         from rag.zh.text import fold
@@ -178,10 +177,11 @@ class Pipeline:
             incoming = {d.id: d for d in docs}
             added = [d for d in docs if d.id not in old]
             changed = [d for d in docs if d.id in old and old[d.id].content_hash != d.content_hash]
-            removed = sorted(set(old) - set(incoming)) if remove_missing else []
+            removed = sorted(set(old) - set(incoming) - set(keep)) if remove_missing else []
             unchanged = len(old) - len(removed) - len(changed)
             todo = added + changed
             if current is not None and not todo and not removed:
+                store.remove_stale_generations(self.index_dir)  # a kill after the last switch left one
                 if corpus is not None and list(corpus) != current.corpus:
                     current = current.updated(corpus=corpus)
                     self.store.save(current)

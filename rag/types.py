@@ -66,6 +66,18 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A file an index update could not read: its path, its document id ("" when it has none), and why."""
+
+    path: str
+    doc_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class UpdateReport:
     """What an index update did: the pipeline's answer to `rag index` and the documents page."""
 
@@ -76,12 +88,17 @@ class UpdateReport:
     embedded_chunks: int = 0
     rebuilt: bool = False
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    skipped: tuple[Skipped, ...] = ()  # files not read (the rest was indexed): "indexed with problems"
 
     @property
     def touched(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
     def summary(self) -> str:
+        skipped = f"; {len(self.skipped)} files skipped" if self.skipped else ""
+        return self._summary() + skipped
+
+    def _summary(self) -> str:
         if not self.touched:
             return f"index is up to date: {self.unchanged} documents unchanged, nothing to embed"
         parts = [

@@ -288,7 +288,8 @@ def test_chat_streams_deltas_keeps_history_and_shows_sources(page, monkeypatch):
 
 def test_chat_shows_errors_in_the_conversation(page):
     steps = list(page.chat("王增田受到了什么处分？", [], "hybrid", 5, "llm", False, "en"))
-    assert steps[-1][0][-1]["content"].startswith("Something went wrong: answerer &#x27;llm&#x27; needs")
+    # a sentence in the page's language, not the exception's text (issue 11, defect 8)
+    assert steps[-1][0][-1]["content"].startswith("The LLM answerer is not configured on this server")
 
 
 def test_queries_use_the_previous_index_while_an_upload_is_indexed(page, tmp_path):

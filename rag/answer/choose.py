@@ -1,14 +1,19 @@
 """The answerer a setting names: the extractive reader, or an LLM behind an OpenAI-compatible
-endpoint that falls back to it."""
+endpoint that falls back to it; either behind the guard that refuses instructions and gibberish."""
 
 from __future__ import annotations
 
 from rag.answer.extractive import Answerer, ExtractiveAnswerer
+from rag.answer.guard import GuardedAnswerer
 from rag.config import Settings
 
 
 def make_answerer(settings: Settings, name: str | None = None) -> Answerer:
-    """`name` ("extractive" or "llm"; the `answerer` setting when None)."""
+    """`name` ("extractive" or "llm"; the `answerer` setting when None), guarded (rag.answer.guard)."""
+    return GuardedAnswerer(_answerer(settings, name))
+
+
+def _answerer(settings: Settings, name: str | None) -> Answerer:
     name = name or settings.answerer
     extractive = ExtractiveAnswerer()
     if name == "extractive":

@@ -67,6 +67,16 @@ def corpus_folders(index_dir: Path, entries: Iterable[str]) -> list[Path]:
     return [Path(p) if Path(p).is_absolute() else base / p for p in entries]
 
 
+def corpus_entries(index_dir: Path, paths: Iterable[Path | str]) -> list[str]:
+    """The inverse of corpus_folders: paths as the manifest records them (relative to the index's parent
+    when inside it, else absolute)."""
+    base, entries = Path(index_dir).resolve().parent, []
+    for p in paths:
+        resolved = Path(p).resolve()
+        entries.append(str(resolved.relative_to(base)) if resolved.is_relative_to(base) else str(resolved))
+    return entries
+
+
 def read_manifest(index_dir: Path) -> dict:
     path = Path(index_dir) / MANIFEST
     if not path.is_file():
@@ -176,9 +186,7 @@ def save_snapshot(snapshot: Snapshot, index_dir: Path) -> str:
     generation = _next_generation(index_dir)
     _write_generation(snapshot, index_dir / generation)
     _commit_manifest(index_dir, snapshot.manifest(generation))
-    for old in index_dir.glob("gen-*"):
-        if old.name != generation and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
+    remove_stale_generations(index_dir, generation)
     return generation
 
 
@@ -200,3 +208,14 @@ class FolderStore:
 
     def save(self, view: Snapshot) -> None:
         save_snapshot(view, self.index_dir)
+def remove_stale_generations(index_dir: Path, live: str | None = None) -> list[str]:
+    """Delete the generation folders the manifest does not name (a kill can land after the manifest
+    switch and before this cleanup); returns their names. Called after every save and on every run."""
+    try:
+        live = live or read_manifest(Path(index_dir))["generation"]
+    except (IndexError, KeyError):
+        return []  # no readable manifest: nothing can be known stale
+    stale = [p for p in Path(index_dir).glob("gen-*") if p.name != live and p.is_dir()]
+    for old in stale:
+        shutil.rmtree(old, ignore_errors=True)
+    return sorted(p.name for p in stale)

@@ -84,7 +84,7 @@ def clean_page(text: str) -> Article:
         seen += 1
         if seen > HEAD_WINDOW or (len(f.strip()) > 60 and ends_sentence(f)):
             break
-        if page_rules().crumb.search(f):
+        if page_rules().crumb.search(f) and not ends_sentence(f):  # a trail never ends a sentence
             start = i + 1
 
     keep = [i for i in range(start, n) if folded[i].strip() and not _is_furniture(folded[i])]

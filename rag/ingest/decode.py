@@ -1,5 +1,5 @@
-"""File bytes -> text: UTF-8 (with or without BOM), else GB18030 or Big5, whichever reads as the
-common characters of its encoding."""
+"""File bytes -> text: UTF-8 (with or without BOM), UTF-16 (with a BOM, or without one when it reads as
+text), else GB18030 or Big5, whichever reads as the common characters of its encoding."""
 
 from __future__ import annotations
 
@@ -8,9 +8,33 @@ class UndecodableError(ValueError):
     """Bytes that are not text in any of the encodings read; the message says why."""
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_TEXTLIKE = 0.95  # share of text characters a BOM-less UTF-16 reading needs (binary data falls far short)
+
+
+def _utf16(data: bytes) -> str | None:
+    """The text of UTF-16 bytes (Windows Notepad's "Unicode"), or None when they are not that."""
+    if data[:2] in _UTF16_BOMS:
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if text and sum(c.isprintable() or c.isspace() for c in text) / len(text) >= _TEXTLIKE:
+            return text
+    return None
+
+
 def decode(data: bytes) -> str:
-    if b"\x00" in data:
-        raise UndecodableError("looks like a binary file (contains NUL bytes), not text")
+    if data[:2] in _UTF16_BOMS or b"\x00" in data:  # NUL bytes: UTF-16 text, or not text at all
+        text = _utf16(data) if len(data) % 2 == 0 else None
+        if text is None:
+            raise UndecodableError("looks like a binary file (contains NUL bytes), not text")
+        return text.lstrip("\ufeff")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -18,34 +18,41 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md")
 
 
 class IngestError(ValueError):
-    """A file that cannot become a Document; the message names the file and the problem."""
+    """A file that cannot become a Document; the message names the file and the problem, `reason` only
+    the problem (for messages that must not show server paths)."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason
+
+
+def _unsupported(path: Path) -> str:
+    return f"unsupported file type {path.suffix or '(none)'}; supported: {' '.join(SUPPORTED_SUFFIXES)}"
 
 
 def load_document(path: Path, root: Path) -> Document:
     """Read one .txt / .md file into a Document whose id is its path relative to `root`."""
     path, root = Path(path), Path(root)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise IngestError(
-            f"{path}: unsupported file type {path.suffix or '(none)'}; supported: {SUPPORTED_SUFFIXES}"
-        )
+        raise IngestError(path, _unsupported(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise IngestError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+        raise IngestError(path, f"cannot read the file: {exc.strerror or exc}") from None
     try:
         doc_id = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        raise IngestError(f"{path}: not inside the corpus folder {root}") from None
+        raise IngestError(path, f"not inside the corpus folder {root}") from None
     try:
         text = decode(data)
     except UndecodableError as exc:
-        raise IngestError(f"{path}: {exc}") from None
+        raise IngestError(path, f"{exc}") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise IngestError(f"{path}: the file is empty")
+        raise IngestError(path, "the file is empty")
     article = parse_markdown(text) if path.suffix.lower() == ".md" else clean_page(text)
     if not article.text.strip():
-        raise IngestError(f"{path}: no article text left after removing navigation and page furniture")
+        raise IngestError(path, "no article text left after removing navigation and page furniture")
     return Document(
         id=doc_id,
         title=article.title or Path(doc_id).stem,
@@ -56,7 +63,7 @@ def load_document(path: Path, root: Path) -> Document:
     )
 
 
-def _hidden(path: Path, root: Path) -> bool:
+def hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
@@ -70,17 +77,15 @@ def collect_files(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
             found = sorted(
                 f
                 for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not _hidden(f, p)
+                if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not hidden(f, p)
             )
             pairs = [(f, p) for f in found]
         elif p.is_file():
             if p.suffix.lower() not in SUPPORTED_SUFFIXES:
-                raise IngestError(
-                    f"{p}: unsupported file type {p.suffix or '(none)'}; supported: {SUPPORTED_SUFFIXES}"
-                )
+                raise IngestError(p, _unsupported(p))
             pairs = [(p, p.parent)]
         else:
-            raise IngestError(f"{p}: no such file or folder")
+            raise IngestError(p, "no such file or folder")
         for f, root in pairs:
             key = f.resolve()
             if key not in seen:
@@ -96,7 +101,7 @@ def iter_documents(paths: Sequence[Path]) -> Iterator[Document]:
         doc = load_document(f, root)
         if doc.id in ids:
             raise IngestError(
-                f"{f}: document id {doc.id!r} is also the id of {ids[doc.id]}; ids must be unique"
+                f, f"document id {doc.id!r} is also the id of {ids[doc.id]}; ids must be unique"
             )
         ids[doc.id] = f
         yield doc

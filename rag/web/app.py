@@ -1,6 +1,7 @@
 """The chat page: a Gradio app over one shared rag.Pipeline.
 
     python ui.py [--index index] [--corpus seeds] [--uploads uploads] [--host 127.0.0.1] [--port 7860]
+                 [--auth USER:PASSWORD | --auth users.txt | --no-auth]
 
 Thin on purpose: it puts the header and the tabs together (each module builds its components and wires
 its events to rag.web.page.ChatPage) and starts the server. Named API endpoints
@@ -14,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from rag.config import load_settings
+from rag.web.auth import AuthError, Users, page_users
 from rag.web.i18n import DEFAULT_LANG, t
-from rag.web.library import prepare_pipeline
+from rag.web.library import open_library
+from rag.web.limits import api_endpoint
 from rag.web.markup import static_text
 from rag.web.page import DEFAULT_REPORTS, ChatPage
 
@@ -24,7 +27,10 @@ DEFAULT_UPLOADS = "uploads"
 
 
 def build_app(
-    pipeline, uploads_dir: Path | str = DEFAULT_UPLOADS, reports_dir: Path | str = DEFAULT_REPORTS
+    pipeline,
+    uploads_dir: Path | str = DEFAULT_UPLOADS,
+    reports_dir: Path | str = DEFAULT_REPORTS,
+    skipped=(),
 ) -> Any:
     """The page (a gr.Blocks) over `pipeline`. Start it with launch(app, ...)."""
     import gradio as gr
@@ -36,7 +42,7 @@ def build_app(
     from rag.web.retrieval_tab import build_retrieval_tab, wire_retrieval_tab
     from rag.web.session import new_session
 
-    page = ChatPage(pipeline, uploads_dir, reports_dir)
+    page = ChatPage(pipeline, uploads_dir, reports_dir, skipped)
     with gr.Blocks(title=t(DEFAULT_LANG, "title"), analytics_enabled=False) as app:
         session = new_session()
         header = build_header()
@@ -51,10 +57,11 @@ def build_app(
         wire_cases_tab(cases, page, session, header.switch, app)
 
         # ----- data endpoints for gradio_client -----
-        gr.api(page.ask, api_name="ask")
-        gr.api(page.search, api_name="search")
-        gr.api(page.ranked, api_name="ranked")
-        gr.api(page.documents, api_name="documents")
+        # errors reach callers as a code and a sentence (rag.web.limits), never a Python exception
+        gr.api(api_endpoint(page.ask), api_name="ask")
+        gr.api(api_endpoint(page.search), api_name="search")
+        gr.api(api_endpoint(page.ranked), api_name="ranked")
+        gr.api(api_endpoint(page.documents), api_name="documents")
     app.queue(default_concurrency_limit=2)
     return app
 
@@ -80,6 +87,8 @@ def launch(
     share: bool = False,
     block: bool = True,
     quiet: bool = True,
+    auth: Users | None = None,
+    max_upload_mb: int = 20,
 ) -> str:
     """Start the server (theme, styles and scripts belong to launch() in Gradio 6); returns the local URL.
     With block=False it returns at once and the server runs in a background thread (tests)."""
@@ -94,7 +103,8 @@ def launch(
         css=static_text("cards.css") + static_text("page.css"),
         head=f"<script>{static_text('citations.js')}</script>",
         footer_links=["api"],
-        max_file_size="20mb",
+        max_file_size=f"{max_upload_mb}mb",  # Gradio refuses bigger files before they reach the page
+        auth=auth,  # Gradio's sign-in: every page event and API call needs the session it gives
     )
     url = app.local_url
     if block:
@@ -122,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--share", action="store_true", help="also open a public Gradio share link (off by default)"
     )
+    p.add_argument("--auth", default=None, help="USER:PASSWORD, or a file of such lines: sign-in required")
+    p.add_argument(
+        "--no-auth", action="store_true", help="serve beyond this machine without sign-in, on purpose"
+    )
     return p
 
 
@@ -130,14 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     from rag.index.store import IndexError as RagIndexError
 
     try:
+        users = page_users(args.host, args.share, args.auth, args.no_auth)  # before minutes of indexing
         settings = load_settings(args.config)
-        pipeline = prepare_pipeline(args.index, args.corpus, args.uploads, settings)
-    except (RagIndexError, ValueError, FileNotFoundError, KeyError) as exc:
+        pipeline, report = open_library(args.index, args.corpus, args.uploads, settings)
+    except (AuthError, RagIndexError, ValueError, FileNotFoundError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    app = build_app(pipeline, args.uploads, args.reports)
+    app = build_app(pipeline, args.uploads, args.reports, report.skipped)
     try:
-        launch(app, args.host, args.port, share=args.share)
+        launch(app, args.host, args.port, args.share, auth=users, max_upload_mb=settings.max_upload_mb)
     except KeyboardInterrupt:
         app.close()
     return 0

@@ -1,8 +1,10 @@
 """The documents behind the chat page: the uploads folder beside the corpus, and the index it opens on.
 
-Uploaded files are saved into the uploads folder under a name no indexed document has and indexed with
-Pipeline.add_files. Removing an upload moves its file to uploads/.removed/ (hidden folders are not
-indexed), never deleting it or overwriting an earlier removed copy; corpus files are never touched.
+Uploaded files are saved into the uploads folder under a name no indexed document and no corpus file has
+(so a removed corpus document never collides with an upload at the next start), without a leading dot
+(hidden files are not indexed), and indexed with Pipeline.add_files. Removing an upload moves its file
+to uploads/.removed/ (hidden folders are not indexed), never deleting it or overwriting an earlier
+removed copy; corpus files are never touched.
 No gradio here: the page turns the results and errors below into messages in its language.
 """
 
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rag.config import Settings
     from rag.pipeline import Pipeline
+    from rag.types import UpdateReport
 
 DEFAULT_CORPUS = "seeds"
 REMOVED = ".removed"  # uploads/.removed/: where removed uploads go
@@ -41,10 +44,18 @@ class UnsupportedType(UploadError):
         self.suffixes = tuple(suffixes)
 
 
+def _reason(error: Exception) -> str:
+    """Why, without server paths: ingest's reason, an OS error's name, or a text naming no path."""
+    reason = getattr(error, "reason", None) or (error.strerror if isinstance(error, OSError) else None)
+    text = reason or str(error)
+    return text if text and "/" not in text and "\\" not in text else "could not be indexed"
+
+
 class UnreadableFile(UploadError):
     def __init__(self, name: str, error: Exception) -> None:
-        super().__init__(name, f"cannot be read: {error}")
-        self.error = error
+        reason = _reason(error)
+        super().__init__(name, f"cannot be read: {reason}")
+        self.error, self.reason = error, reason
 
 
 class DuplicateContent(UploadError):
@@ -108,6 +119,16 @@ def free_name(folder: Path, name: str, taken: Set[str] = frozenset()) -> str:
     return candidate
 
 
+def visible_name(name: str) -> str:
+    """The upload's file name without leading dots or spaces (a hidden file would not be indexed at the
+    next start); "upload.<ext>" when nothing is left of its stem."""
+    suffix = Path(name).suffix
+    stripped = Path(name).name.lstrip(". ").strip()
+    if not Path(stripped).stem or Path(stripped).suffix != suffix:
+        return f"upload{suffix}"
+    return stripped
+
+
 def set_aside(path: Path, bin_dir: Path) -> Path:
     """Move `path` into `bin_dir` under a free name (an earlier copy is never overwritten); returns where."""
     bin_dir.mkdir(parents=True, exist_ok=True)
@@ -120,9 +141,10 @@ def set_aside(path: Path, bin_dir: Path) -> Path:
 class Library:
     """Adds uploads to and removes documents from a shared pipeline's index, one change at a time."""
 
-    def __init__(self, pipeline: Pipeline, uploads_dir: Path | str) -> None:
+    def __init__(self, pipeline: Pipeline, uploads_dir: Path | str, settings: Settings | None = None) -> None:
         self.pipeline = pipeline
         self.uploads = Path(uploads_dir)
+        self.settings = settings or pipeline.settings
         self._lock = threading.Lock()  # uploads and removals move files: one at a time
 
     @property
@@ -137,15 +159,27 @@ class Library:
         counts = Counter(c.doc_id for c in self.pipeline.snapshot.chunks.values()) if docs else Counter()
         return [Entry(d.id, d.title, d.source, d.date, counts[d.id], self.is_upload(d.id)) for d in docs]
 
+    def reserved_ids(self) -> set[str]:
+        """Names an upload may not take: indexed documents' ids, and the ids of the corpus files (a
+        removed corpus document comes back at the next start and must not meet an upload of its name)."""
+        from rag.ingest.corpus import ids_under
+
+        here = self.uploads.resolve()
+        corpus = [p for p in self.pipeline.corpus_paths() if p.resolve() != here]
+        return {d.id for d in self.pipeline.documents()} | ids_under(corpus)
+
     def add(self, path: Path | str) -> Added:
         """Save the file into the uploads folder under a name no indexed document has, and index it.
         Raises UnsupportedType, UnreadableFile or DuplicateContent (identical bytes already indexed)."""
         from rag.ingest.documents import load_document
+        from rag.web.limits import too_large
 
         src = Path(path)
         with self._lock:
             self.uploads.mkdir(parents=True, exist_ok=True)
             check_suffix(src)
+            if (error := too_large(src, self.settings)) is not None:
+                raise error
             try:
                 doc = load_document(src, src.parent)  # parse before saving: bad files never land
             except Exception as exc:
@@ -154,7 +188,7 @@ class Library:
             same = next((d.id for d in existing.values() if d.content_hash == doc.content_hash), None)
             if same is not None:
                 raise DuplicateContent(src.name, same)
-            dest = self.uploads / free_name(self.uploads, src.name, set(existing))
+            dest = self.uploads / free_name(self.uploads, visible_name(src.name), self.reserved_ids())
             shutil.copyfile(src, dest)
             try:
                 self.pipeline.add_files([dest])
@@ -212,9 +246,23 @@ def prepare_pipeline(
     embedder=None,
     progress: bool = True,
 ) -> Pipeline:
+    """open_library without its report."""
+    return open_library(index_dir, corpus, uploads_dir, settings, embedder, progress)[0]
+
+
+def open_library(
+    index_dir: Path | str,
+    corpus: Sequence[Path | str] | None,
+    uploads_dir: Path | str,
+    settings: Settings,
+    embedder=None,
+    progress: bool = True,
+) -> tuple[Pipeline, UpdateReport]:
     """Open the index and bring it up to date with the corpus folders plus the uploads folder (what
-    Pipeline.build does), printing progress. An index this version cannot use (other embedder, format or
-    text normalisation) is rebuilt. The embedding model is loaded now, not on the first question."""
+    Pipeline.build does), printing progress; files that cannot be read are skipped and named in the
+    report (the page starts anyway). Folders given explicitly are mirrored exactly (what other folders
+    put in the index goes). An index this version cannot use (other embedder, format or text
+    normalisation) is rebuilt. The embedding model is loaded now, not on the first question."""
     from rag.index.store import IndexError as RagIndexError
     from rag.pipeline import Pipeline
 
@@ -232,10 +280,12 @@ def prepare_pipeline(
     uploads.mkdir(parents=True, exist_ok=True)
     if progress:
         print(f"indexing {', '.join(map(str, roots))} into {index_dir}", file=sys.stderr, flush=True)
-    report = pipeline.sync(roots, rebuild=rebuild, progress=progress)
+    report = pipeline.sync(roots, rebuild=rebuild, progress=progress, prune=bool(corpus))
     if progress:
         for w in report.warnings:
             print(f"warning: {w}", file=sys.stderr)
+        for s in report.skipped:
+            print(f"skipped: {s}", file=sys.stderr)
         print(report.summary(), flush=True)
     pipeline.embedder  # noqa: B018 - load the model before the first visitor asks
-    return pipeline
+    return pipeline, report

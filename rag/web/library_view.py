@@ -62,7 +62,7 @@ def upload_messages(outcome: Added | UploadError, lang: str) -> list[str]:
         return [t(lang, "bad_type", name=outcome.name, suffixes=" ".join(outcome.suffixes))]
     if isinstance(outcome, DuplicateContent):
         return [t(lang, "duplicate", name=outcome.name, existing=outcome.existing)]
-    error = outcome.error if isinstance(outcome, UnreadableFile) else outcome
+    error = outcome.reason if isinstance(outcome, UnreadableFile) else outcome  # no server paths
     return [t(lang, "bad_file", name=outcome.name, error=error)]
 
 

@@ -8,17 +8,29 @@ step says which parts of the page it changes (ChatUpdate), and the chat tab maps
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from rag.config import Settings
-from rag.types import Answer
+from rag.types import Answer, Skipped
 from rag.web import answers
 from rag.web.i18n import llm_note, t
 from rag.web.library import Library, UploadError
-from rag.web.library_view import DocumentsView, documents_view, removal_message, upload_messages
+from rag.web.library_view import DocumentsView, bullet_list, documents_view, removal_message, upload_messages
+from rag.web.limits import (
+    PageError,
+    as_page_error,
+    check_history,
+    check_k,
+    check_mode,
+    check_question,
+    check_uploads,
+    stream_within,
+    within,
+)
 from rag.web.markup import esc, md_text
 from rag.web.ranked import ranked_lists_html
 
@@ -52,9 +64,16 @@ class ChatUpdate(NamedTuple):
 class ChatPage:
     """What the page's events do, as plain methods over the shared pipeline (testable without a browser)."""
 
-    def __init__(self, pipeline, uploads_dir: Path | str, reports_dir: Path | str = DEFAULT_REPORTS) -> None:
+    def __init__(
+        self,
+        pipeline,
+        uploads_dir: Path | str,
+        reports_dir: Path | str = DEFAULT_REPORTS,
+        skipped: Sequence[Skipped] = (),
+    ) -> None:
         self.pipeline = pipeline
-        self.library = Library(pipeline, uploads_dir)
+        self.skipped = tuple(skipped)  # corpus files the start could not index (shown in the documents tab)
+        self.library = Library(pipeline, uploads_dir, pipeline.settings)
         self.uploads = self.library.uploads
         self.reports = Path(reports_dir)
 
@@ -86,31 +105,36 @@ class ChatPage:
         bm25 or bigram; k: passages to draw on; answerer: extractive, llm, or empty for the configured one."""
         from rag.jsonview import answer_to_dict
 
-        pairs = [(str(q), str(a)) for q, a in (history or [])]
+        st = self.settings
+        question, pairs = check_question(question, st), check_history(history, st)
+        mode, k = check_mode(mode), check_k(k, None)
         pipe = self.pipeline.configure()  # this question sees one snapshot even if an update lands
-        answer = pipe.ask(
-            question, pairs, mode=mode, k=int(k) if k else None, answerer=self.answerer(pipe, answerer)
-        )
+        chosen = self.answerer(pipe, answerer)
+        answer = within(st.request_timeout, pipe.ask, question, pairs, mode=mode, k=k, answerer=chosen)
         return answer_to_dict(answer)
 
     def answerer(self, pipe, name: str | None):
         """The named answerer; "llm" without a configured endpoint is refused with what to set."""
         name = name or self.default_answerer()
         if name == "llm" and not self.llm_available():
-            raise ValueError("answerer 'llm' needs llm_base_url and llm_model (rag.toml or RAG_LLM_* env)")
+            raise PageError("llm_unavailable")
         return pipe.answerer(name)
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid") -> dict:
         """Ranked passages for a query (mode: hybrid, dense, bm25 or bigram)."""
         from rag.jsonview import search_to_dict
 
-        return search_to_dict(query, self.pipeline.search(query, k=int(k), mode=mode))
+        query, mode, k = check_question(query, self.settings), check_mode(mode), check_k(k, 5)
+        hits = within(self.settings.request_timeout, self.pipeline.search, query, k=k, mode=mode)
+        return search_to_dict(query, hits)
 
     def ranked(self, query: str, k: int = 10) -> dict:
         """Every retriever's own ranking of the passages for a query."""
         from rag.jsonview import hit_to_dict
 
-        lists = self.pipeline.ranked_lists(query, k=int(k)) if query.strip() else {}
+        k = check_k(k, 10)
+        query = check_question(query, self.settings) if isinstance(query, str) and query.strip() else ""
+        lists = within(self.settings.request_timeout, self.pipeline.ranked_lists, query, k=k) if query else {}
         return {
             "query": query,
             "lists": {name: [hit_to_dict(h) for h in hits] for name, hits in lists.items()},
@@ -157,17 +181,20 @@ class ChatPage:
         history = [(q, a.text) for q, a in turns]
         final, partial = None, ""
         try:
+            question = check_question(question, self.settings)
             pipe = self.pipeline.configure()  # one snapshot for the whole answer
             chosen = self.answerer(pipe, answerer)
-            for item in pipe.ask_stream(question, history, mode=mode, k=int(k), answerer=chosen):
+            ask = pipe.ask_stream
+            stream = functools.partial(ask, question, history, mode=mode, k=int(k), answerer=chosen)
+            for item in stream_within(self.settings.request_timeout, stream):
                 if isinstance(item, Answer):
                     final = item
                 else:
                     partial += item
                     shown = [*shown[:-1], {"role": "assistant", "content": md_text(partial)}]
                     yield ChatUpdate(messages=shown)
-        except Exception as exc:  # shown in the chat: the page stays usable
-            shown = [*shown[:-1], {"role": "assistant", "content": esc(t(lang, "error", error=exc))}]
+        except Exception as exc:  # shown in the chat (a sentence, no server details): the page stays usable
+            shown = [*shown[:-1], {"role": "assistant", "content": esc(as_page_error(exc).message(lang))}]
             yield ChatUpdate(messages=shown)
             return
         if final is None:
@@ -200,7 +227,11 @@ class ChatPage:
 
     # ----- documents tab -----
     def docs_view(self, lang: str) -> DocumentsView:
-        return documents_view(self.library.entries(), lang)
+        view = documents_view(self.library.entries(), lang)
+        if not self.skipped:
+            return view
+        lines = [f"{s.doc_id or Path(s.path).name}: {s.reason}" for s in self.skipped]
+        return replace(view, count=f"{view.count}\n\n{t(lang, 'skipped_files')}\n{bullet_list(lines)}")
 
     def upload(self, files: Sequence[str] | None, lang: str, progress=None) -> list[str]:
         """Save each file into the uploads folder under a name no other document has, and index it.
@@ -208,6 +239,10 @@ class ChatPage:
         files = [f for f in (files or []) if f]
         if not files:
             return [t(lang, "nothing_uploaded")]
+        try:
+            check_uploads(files, self.settings)
+        except PageError as exc:
+            return [exc.message(lang)]
         messages = []
         for i, f in enumerate(files):
             if progress is not None:
@@ -216,6 +251,9 @@ class ChatPage:
                 outcome = self.library.add(f)
             except UploadError as exc:
                 outcome = exc
+            except PageError as exc:  # too large: refused before reading
+                messages.append(exc.message(lang))
+                continue
             messages += upload_messages(outcome, lang)
         if progress is not None:
             progress(1.0)
@@ -233,7 +271,13 @@ class ChatPage:
     # ----- retrieval-test tab -----
     def ranked_html(self, query: str, k: float, lang: str) -> str:
         query = (query or "").strip()
-        lists = self.pipeline.ranked_lists(query, k=int(k)) if query else {}
+        try:
+            if not query:
+                return ranked_lists_html({}, lang)
+            query = check_question(query, self.settings)
+            lists = within(self.settings.request_timeout, self.pipeline.ranked_lists, query, k=int(k))
+        except Exception as exc:
+            return f"<p>{esc(as_page_error(exc).message(lang))}</p>"
         return ranked_lists_html(lists, lang)
 
     def report(self, lang: str) -> tuple[str, str | None]:

@@ -1,0 +1,65 @@
+"""A corpus read file by file: every file that can become a Document does; one that cannot is reported
+(which file, why) and skipped, so one bad file never stops the rest of the folder from being indexed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.ingest.documents import SUPPORTED_SUFFIXES, IngestError, collect_files, hidden, load_document
+from rag.types import Document, Skipped
+
+
+@dataclass(frozen=True)
+class Corpus:
+    documents: tuple[Document, ...]
+    skipped: tuple[Skipped, ...]
+
+
+def _doc_id(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return ""
+
+
+def unsupported_files(folders: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """(file, folder) for the visible files of other types (.pdf, .docx, .html ...) under the folders:
+    they are not read, and the report says so instead of passing over them in silence."""
+    return sorted(
+        (f, p)
+        for p in folders
+        if p.is_dir()
+        for f in p.rglob("*")
+        if f.is_file() and f.suffix.lower() not in SUPPORTED_SUFFIXES and not hidden(f, p)
+    )
+
+
+def read_corpus(paths: Sequence[Path]) -> Corpus:
+    """The Documents of every supported file under `paths`, and the files skipped with their reason.
+    A path that does not exist is still an error (the command itself is wrong, not one file)."""
+    docs: list[Document] = []
+    skipped: list[Skipped] = []
+    ids: dict[str, Path] = {}
+    for f, root in collect_files([Path(p) for p in paths]):
+        try:
+            doc = load_document(f, root)
+        except IngestError as exc:
+            skipped.append(Skipped(str(f), _doc_id(f, root), exc.reason))
+            continue
+        if doc.id in ids:  # the first file keeps the id; the other is named, not silently merged
+            skipped.append(Skipped(str(f), "", f"same document id {doc.id!r} as {ids[doc.id]}"))
+            continue
+        ids[doc.id] = f
+        docs.append(doc)
+    for f, _ in unsupported_files(Path(p) for p in paths):
+        suffixes = " ".join(SUPPORTED_SUFFIXES)
+        skipped.append(Skipped(str(f), "", f"unsupported file type {f.suffix or '(none)'}; read: {suffixes}"))
+    return Corpus(tuple(docs), tuple(skipped))
+
+
+def ids_under(folders: Iterable[Path]) -> set[str]:
+    """Ids of the supported files under `folders` (or those files themselves), without reading them."""
+    existing = [p for p in folders if p.is_dir() or (p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)]
+    return {_doc_id(f, root) for f, root in collect_files(existing)}
