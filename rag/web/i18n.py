@@ -11,6 +11,7 @@ from functools import lru_cache
 from importlib import resources
 
 DEFAULT_LANG = "zh"  # the page is built in it; unknown language codes fall back to it
+ANSWER_LANG = "zh"  # the language the answerers write in (the documents' language)
 MODES = ("hybrid", "dense", "bm25")  # the retrieval modes the chat offers
 ANSWERERS = ("extractive", "llm")
 

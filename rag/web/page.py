@@ -16,11 +16,13 @@ from typing import Any, NamedTuple
 from rag.config import Settings
 from rag.types import Answer
 from rag.web import answers
+from rag.web.conversations import ConversationStore, store_beside
 from rag.web.i18n import llm_note, t
 from rag.web.library import Library, UploadError
 from rag.web.library_view import DocumentsView, documents_view, removal_message, upload_messages
-from rag.web.markup import esc, md_text
+from rag.web.markup import esc
 from rag.web.ranked import ranked_lists_html
+from rag.web.streaming import paced
 
 DEFAULT_REPORTS = "eval/reports/latest"  # a user folder (where `rag eval` writes), not package data
 
@@ -44,6 +46,7 @@ class ChatUpdate(NamedTuple):
     sources: Any = KEEP  # the sources panel's HTML
     question: Any = KEEP  # the question box
     doc_view: Any = KEEP  # the document view's HTML
+    conversation: Any = KEEP  # the id of the stored conversation the turns belong to
 
     def changed(self) -> dict[str, Any]:
         return {name: value for name, value in self._asdict().items() if value is not KEEP}
@@ -52,11 +55,19 @@ class ChatUpdate(NamedTuple):
 class ChatPage:
     """What the page's events do, as plain methods over the shared pipeline (testable without a browser)."""
 
-    def __init__(self, pipeline, uploads_dir: Path | str, reports_dir: Path | str = DEFAULT_REPORTS) -> None:
+    def __init__(
+        self,
+        pipeline,
+        uploads_dir: Path | str,
+        reports_dir: Path | str = DEFAULT_REPORTS,
+        conversations: Path | str | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.library = Library(pipeline, uploads_dir)
         self.uploads = self.library.uploads
         self.reports = Path(reports_dir)
+        # the visitors' conversations: a SQLite file beside the index unless named
+        self.conversations = ConversationStore(conversations or store_beside(pipeline.index_dir))
 
     # ----- settings -----
     @property
@@ -142,9 +153,12 @@ class ChatPage:
         answerer: str,
         show_scores: bool,
         lang: str,
+        browser: str = "",
+        conversation: str = "",
     ) -> Iterator[ChatUpdate]:
         """Streams the page's changes while answering: the question box is cleared at once, the answer
-        grows in the chat, and the document view is cleared when the new sources arrive."""
+        grows in the chat (sentence by sentence, or token by token from an LLM), the document view is
+        cleared when the new sources arrive, and the conversation is saved for the browser."""
         question = (question or "").strip()
         turns = list(turns or [])
         if not question:
@@ -162,9 +176,11 @@ class ChatPage:
             for item in pipe.ask_stream(question, history, mode=mode, k=int(k), answerer=chosen):
                 if isinstance(item, Answer):
                     final = item
-                else:
-                    partial += item
-                    shown = [*shown[:-1], {"role": "assistant", "content": md_text(partial)}]
+                    continue
+                for piece in paced(item):
+                    partial += piece
+                    content = answers.partial_markdown(question, partial, lang)
+                    shown = [*shown[:-1], {"role": "assistant", "content": content}]
                     yield ChatUpdate(messages=shown)
         except Exception as exc:  # shown in the chat: the page stays usable
             shown = [*shown[:-1], {"role": "assistant", "content": esc(t(lang, "error", error=exc))}]
@@ -175,7 +191,10 @@ class ChatPage:
         turns.append((question, final))
         panel = answers.sources_html(final, pipe.snapshot.documents, lang, show_scores)
         empty_view = answers.document_html(None, None, lang)
-        yield ChatUpdate(self.messages(turns, lang), turns, final, panel, doc_view=empty_view)
+        saved = self.conversations.save(browser, conversation, turns) if browser else KEEP
+        yield ChatUpdate(
+            self.messages(turns, lang), turns, final, panel, doc_view=empty_view, conversation=saved
+        )
 
     def select_turn(self, turns: list | None, index: Any, lang: str, show_scores: bool) -> tuple:
         """Clicking an earlier message shows that answer's sources."""
