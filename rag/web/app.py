@@ -24,28 +24,34 @@ DEFAULT_UPLOADS = "uploads"
 
 
 def build_app(
-    pipeline, uploads_dir: Path | str = DEFAULT_UPLOADS, reports_dir: Path | str = DEFAULT_REPORTS
+    pipeline,
+    uploads_dir: Path | str = DEFAULT_UPLOADS,
+    reports_dir: Path | str = DEFAULT_REPORTS,
+    conversations: Path | str | None = None,
 ) -> Any:
-    """The page (a gr.Blocks) over `pipeline`. Start it with launch(app, ...)."""
+    """The page (a gr.Blocks) over `pipeline`. Start it with launch(app, ...). Conversations are kept in
+    the SQLite file `conversations` (default: beside the index folder)."""
     import gradio as gr
 
     from rag.web.chat_tab import build_chat_tab, wire_chat_tab
+    from rag.web.conversation_panel import wire_panel
     from rag.web.docs_tab import build_docs_tab, wire_docs_tab
     from rag.web.language import build_header, wire_language
     from rag.web.retrieval_tab import build_retrieval_tab, wire_retrieval_tab
     from rag.web.session import new_session
 
-    page = ChatPage(pipeline, uploads_dir, reports_dir)
+    page = ChatPage(pipeline, uploads_dir, reports_dir, conversations)
     with gr.Blocks(title=t(DEFAULT_LANG, "title"), analytics_enabled=False) as app:
         session = new_session()
         header = build_header()
         with gr.Tabs():
             tabs = build_chat_tab(page), build_docs_tab(page), build_retrieval_tab(page)
         chat, docs, retrieval = tabs
-        wire_chat_tab(chat, page, session)
+        loaded = wire_language(app, header, page, session, tabs)
+        refresh = wire_panel(chat.history, chat, page, session, loaded)
+        wire_chat_tab(chat, page, session, refresh)
         wire_docs_tab(docs, page, session)
         wire_retrieval_tab(retrieval, page, session)
-        wire_language(app, header, page, session, tabs)
 
         # ----- data endpoints for gradio_client -----
         gr.api(page.ask, api_name="ask")

@@ -6,7 +6,7 @@ says how, in its relabel()) and re-renders what shows text in the language (conv
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 import gradio as gr
@@ -42,8 +42,12 @@ def build_header() -> Header:
 
 
 def components(part: Any) -> list:
-    """Every component a page part (a dataclass of components) holds."""
-    return [getattr(part, f.name) for f in fields(part)]
+    """Every component a page part (a dataclass of components, perhaps of parts) holds."""
+    found = []
+    for f in fields(part):
+        value = getattr(part, f.name)
+        found += components(value) if is_dataclass(value) else [value]
+    return found
 
 
 def wire_language(
@@ -52,9 +56,10 @@ def wire_language(
     page: ChatPage,
     session: Session,
     tabs: tuple[ChatTab, DocsTab, RetrievalTab],
-) -> None:
+):
     """The switch relabels the page; loading it with ?lang= does too (else it refreshes what may have
-    changed since the page was built: the documents and the evaluation report)."""
+    changed since the page was built: the documents and the evaluation report). Returns the load event
+    (what restores the conversation follows it)."""
     chat, docs, retrieval = tabs
     relabelled = {header.title, header.switch, session.lang}
     relabelled.update(*(components(tab) for tab in tabs))
@@ -78,4 +83,4 @@ def wire_language(
 
     state = [session.turns, session.shown, chat.show_scores]
     header.switch.input(relabel, [header.switch, *state], relabelled, api_visibility="private")
-    app.load(on_load, state, relabelled, api_visibility="private")
+    return app.load(on_load, state, relabelled, api_visibility="private")

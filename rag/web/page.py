@@ -22,6 +22,7 @@ from rag.web.library import Library, UploadError
 from rag.web.library_view import DocumentsView, documents_view, removal_message, upload_messages
 from rag.web.markup import esc
 from rag.web.ranked import ranked_lists_html
+from rag.web.report_view import report_html
 from rag.web.streaming import paced
 
 DEFAULT_REPORTS = "eval/reports/latest"  # a user folder (where `rag eval` writes), not package data
@@ -255,7 +256,6 @@ class ChatPage:
         lists = self.pipeline.ranked_lists(query, k=int(k)) if query else {}
         return ranked_lists_html(lists, lang)
 
-    def report(self, lang: str) -> tuple[str, str | None]:
-        md, png = self.reports / "report.md", self.reports / "recall.png"
-        text = md.read_text(encoding="utf-8") if md.is_file() else t(lang, "report_missing", path=md)
-        return text, (str(png) if png.is_file() else None)
+    def report(self, lang: str) -> str:
+        """The evaluation report (tables and plot) in the page's language, as HTML."""
+        return report_html(self.reports, lang)
