@@ -95,7 +95,7 @@ def launch(
         show_error=True,
         theme=theme(),
         css=static_text("cards.css") + static_text("page.css"),
-        head=f"<script>{static_text('citations.js')}</script>",
+        head=f"<script>{static_text('citations.js')}\n{static_text('page.js')}</script>",
         footer_links=["api"],
         max_file_size="20mb",
     )

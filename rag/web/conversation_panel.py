@@ -121,7 +121,7 @@ def wire_panel(panel: ConversationPanel, chat, page: ChatPage, session: Session,
 
     state = [session.browser, session.conversation, session.lang]
     everything = {session.browser, session.conversation, *shown, *panel.outputs()}
-    loaded.then(restore, state, everything, api_visibility="private")
+    loaded.then(restore, state, everything, api_visibility="private", show_progress="hidden")
 
     def refresh(browser: str, conversation: str, lang: str) -> dict:
         return panel_state(panel, page, browser, conversation, lang)
@@ -159,4 +159,6 @@ def wire_panel(panel: ConversationPanel, chat, page: ChatPage, session: Session,
     panel.delete.click(
         delete, state, {session.conversation, *shown, *panel.outputs()}, api_visibility="private"
     )
-    return dict(fn=refresh, inputs=state, outputs=panel.outputs(), api_visibility="private")
+    return dict(
+        fn=refresh, inputs=state, outputs=panel.outputs(), api_visibility="private", show_progress="hidden"
+    )

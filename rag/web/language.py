@@ -23,6 +23,7 @@ from rag.web.session import Session
 class Header:
     title: gr.Markdown
     switch: gr.Radio
+    theme: gr.Button
 
 
 def build_header() -> Header:
@@ -38,7 +39,9 @@ def build_header() -> Header:
             min_width=220,
             container=False,
         )
-    return Header(title=title, switch=switch)
+        theme = gr.Button(t(lang, "theme_toggle"), size="sm", scale=0, min_width=120, elem_id="theme-toggle")
+    theme.click(None, js="() => window.ragToggleTheme()")
+    return Header(title=title, switch=switch, theme=theme)
 
 
 def components(part: Any) -> list:
@@ -61,7 +64,7 @@ def wire_language(
     changed since the page was built: the documents and the evaluation report). Returns the load event
     (what restores the conversation follows it)."""
     chat, docs, retrieval = tabs
-    relabelled = {header.title, header.switch, session.lang}
+    relabelled = {header.title, header.switch, header.theme, session.lang}
     relabelled.update(*(components(tab) for tab in tabs))
 
     def relabel(value: str, turns, answer, show_scores: bool) -> dict:
@@ -69,6 +72,7 @@ def wire_language(
         return {
             header.title: gr.Markdown(header_markdown(lang)),
             header.switch: gr.Radio(value=lang),
+            header.theme: gr.Button(t(lang, "theme_toggle")),
             session.lang: lang,
             **chat.relabel(page, lang, turns, answer, show_scores),
             **docs.relabel(page, lang),
@@ -82,5 +86,7 @@ def wire_language(
         return relabel(wanted, turns, answer, show_scores)
 
     state = [session.turns, session.shown, chat.show_scores]
-    header.switch.input(relabel, [header.switch, *state], relabelled, api_visibility="private")
+    header.switch.input(relabel, [header.switch, *state], relabelled, api_visibility="private").then(
+        None, header.switch, None, js="(lang) => window.ragSetLocale(lang)"
+    )
     return app.load(on_load, state, relabelled, api_visibility="private")

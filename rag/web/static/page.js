@@ -1,0 +1,37 @@
+// The page's language also drives Gradio's own strings ("Drop File Here", "Use via API"): Gradio's i18n
+// follows the browser's locale, so the page tells it which one to use (its changeLocale, the function its
+// own settings panel calls). And the light/dark theme, remembered in this browser.
+(function () {
+  var GRADIO_LOCALE = {zh: "zh-CN", en: "en"};
+  function coreModule() {
+    var entries = performance.getEntriesByType("resource").map(function (e) { return e.name; });
+    var scripts = Array.prototype.map.call(document.querySelectorAll("script[src], link[href]"), function (e) {
+      return e.src || e.href;
+    });
+    return entries.concat(scripts).find(function (u) { return /\/assets\/core-[^/]*\.js$/.test(u); });
+  }
+  window.ragSetLocale = function (lang, tries) {
+    var code = GRADIO_LOCALE[lang] || lang;
+    document.documentElement.lang = code;
+    var url = coreModule();
+    if (!url) {  // Gradio has not loaded yet
+      if ((tries || 0) < 50) setTimeout(function () { window.ragSetLocale(lang, (tries || 0) + 1); }, 100);
+      return;
+    }
+    import(url).then(function (core) { if (core.changeLocale) core.changeLocale(code); });
+  };
+  window.ragToggleTheme = function () {
+    var dark = !document.body.classList.contains("dark");
+    document.body.classList.toggle("dark", dark);
+    try { localStorage.setItem("rag-zh-theme", dark ? "dark" : "light"); } catch (e) {}
+  };
+  function start() {
+    var wanted = new URLSearchParams(location.search).get("lang") || "zh";
+    window.ragSetLocale(wanted.toLowerCase().startsWith("en") ? "en" : "zh");
+    var theme = null;
+    try { theme = localStorage.getItem("rag-zh-theme"); } catch (e) {}
+    if (theme) document.body.classList.toggle("dark", theme === "dark");
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,149 @@
+"""The chat page people expect, in a real browser (the Playwright setup of test_ui_browser): a streamed
+answer growing in place, a conversation surviving a reload and exported, the report tab's plot (no 404),
+one language per page, and "你好" answered without a search."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_ui_browser import ask, bot_messages, browser, open_page, page, served  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+# words of the page's chrome allowed in the other language: language names, retriever and metric names
+ALLOWED_LATIN = {
+    "English",
+    "BM25",
+    "bm25",
+    "bigram",
+    "dense",
+    "hybrid",
+    "LLM",
+    "Markdown",
+    "MRR",
+    "nDCG",
+    "Cov",
+    "Recall",
+    "llm_base_url",
+    "llm_model",
+    "eval",
+    "rag",
+    "txt",
+    "md",
+    "json",
+    "jsonl",
+    "questions",
+    "API",
+    "MCP",
+    "Gradio",
+    "html",
+    "pdf",
+    "docx",
+    "uploads",
+    "removed",
+    "s",
+}
+
+
+def test_streamed_answer_grows_in_place(page, served):
+    url, _, _ = served
+    open_page(page, url)
+    page.evaluate(
+        """() => { window.__lengths = [];
+                   new MutationObserver(() => {
+                     const m = document.querySelectorAll('#chat [data-testid="bot"]');
+                     if (m.length) window.__lengths.push([m.length, m[m.length - 1].innerText.length]);
+                   }).observe(document.querySelector('#chat'),
+                              {subtree: true, childList: true, characterData: true}); }"""
+    )
+    answer = ask(page, "西宁市纪委监委开展了多少次监督检查？")
+    assert "1446" in answer
+    lengths = page.evaluate("window.__lengths")
+    grown = sorted({n for count, n in lengths if count == 1 and n > 10})
+    assert len(grown) >= 2, lengths  # the one answer message showed at least two lengths before the last
+    assert max(count for count, _ in lengths) == 1  # in place: never a second answer message
+
+
+def test_conversation_survives_a_reload_and_exports(page, served, tmp_path):
+    url, _, _ = served
+    open_page(page, url)
+    answer = ask(page, "王增田受到了什么处分？")
+    quote = page.locator("#sources #src-1 mark").first.inner_text()
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=bot]').length === 1")
+    assert bot_messages(page).last.inner_text() == answer
+    page.locator("#conversations").get_by_text("对话记录").first.click()
+    assert "王增田受到了什么处分" in page.locator("#conv-list").inner_text()
+    export = page.locator("#conv-export")
+    page.wait_for_function("() => !document.querySelector('#conv-export').disabled")
+    with page.expect_download() as got:
+        export.click()
+    text = tmp_path / "export.md"
+    got.value.save_as(text)
+    md = text.read_text(encoding="utf-8")
+    assert "王增田受到了什么处分？" in md and "[1]" in md
+    assert " ".join(quote.split()) in md  # the cited quote travels with the answer
+
+
+def test_report_tab_shows_its_plot_without_404(page, served):
+    url, _, _ = served
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    open_page(page, url)
+    page.get_by_role("tab", name="检索测试").click()
+    img = page.locator("#report img")
+    img.wait_for()
+    assert img.count() == 1 and img.evaluate("i => i.complete && i.naturalWidth > 0")
+    assert "召回" in page.locator("#report").inner_text() or "检索" in page.locator("#report").inner_text()
+    assert failed == []
+
+
+def _latin_words(page) -> set[str]:
+    text = page.evaluate("() => document.body.innerText")
+    return set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - ALLOWED_LATIN
+
+
+def test_one_language_per_page(page, served):
+    url, _, _ = served
+    open_page(page, url)
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
+    page.get_by_role("tab", name="文档").click()
+    page.wait_for_timeout(800)
+    words = _latin_words(page)
+    assert not {"Drop", "File", "Here", "Upload", "Click", "Use", "via"} & words, words
+    page.get_by_role("tab", name="问答").click()
+
+    open_page(page, url + "?lang=en")
+    page.get_by_role("tab", name="Chat").wait_for()
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    page.wait_for_function("() => document.querySelector('#sources').innerText.trim().startsWith('Sources')")
+    chrome = page.evaluate(
+        """() => [...document.querySelectorAll(
+                   'label, button, [role=tab], #header, #sources, #doc-view, footer')]
+                 .filter(e => !e.closest('.examples, [data-testid=\"bot\"], [data-testid=\"user\"]'))
+                 .map(e => e.innerText).join('\\n')"""
+    )
+    han = re.findall(r"[\u4e00-\u9fff]+", chrome.replace("中文", ""))
+    assert han == [], han
+    answer = ask(page, "Who is the party secretary of Ziyuan county?")
+    assert "Chinese" in answer and not re.search(r"[\u4e00-\u9fff]{6,}", answer.split("(")[0])
+
+
+def test_hello_is_answered_without_a_search(page, served):
+    url, pipeline, _ = served
+    open_page(page, url)
+    searched: list[str] = []
+    original = pipeline.search
+    pipeline.search = lambda query, *a, **kw: searched.append(str(query)) or original(query, *a, **kw)
+    try:
+        ask(page, "王增田受到了什么处分？")
+        before = len(searched)
+        reply = ask(page, "你好")
+    finally:
+        del pipeline.search
+    assert "你好" in reply and len(searched) == before
+    assert before > 0
+    assert "青石" not in reply and "王增田受到了" not in reply
