@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures imported from test_ui_browser are used as arguments)
 """The chat page people expect, in a real browser (the Playwright setup of test_ui_browser): a streamed
 answer growing in place, a conversation surviving a reload and exported, the report tab's plot (no 404),
 one language per page, and "你好" answered without a search."""
@@ -132,18 +133,22 @@ def test_one_language_per_page(page, served):
     assert "Chinese" in answer and not re.search(r"[\u4e00-\u9fff]{6,}", answer.split("(")[0])
 
 
-def test_hello_is_answered_without_a_search(page, served):
-    url, pipeline, _ = served
+def test_hello_is_answered_without_a_search(page, served, monkeypatch):
+    from rag.pipeline import Pipeline
+
+    url, _, _ = served
     open_page(page, url)
     searched: list[str] = []
-    original = pipeline.search
-    pipeline.search = lambda query, *a, **kw: searched.append(str(query)) or original(query, *a, **kw)
-    try:
-        ask(page, "王增田受到了什么处分？")
-        before = len(searched)
-        reply = ask(page, "你好")
-    finally:
-        del pipeline.search
+    original = Pipeline.search
+
+    def spy(self, query, *a, **kw):
+        searched.append(str(query))
+        return original(self, query, *a, **kw)
+
+    monkeypatch.setattr(Pipeline, "search", spy)  # every pipeline the page configures
+    ask(page, "王增田受到了什么处分？")
+    before = len(searched)
+    reply = ask(page, "你好")
     assert "你好" in reply and len(searched) == before
     assert before > 0
     assert "青石" not in reply and "王增田受到了" not in reply

@@ -154,6 +154,11 @@ def ask(page, question: str, expect_doc: str | None = None) -> str:
            }""",
         arg=before,
     )
+    # the answer streams in sentence by sentence: it is final once it stops changing
+    last = None
+    while (now := bot_messages(page).last.inner_text()) != last:
+        last = now
+        page.wait_for_timeout(700)
     if expect_doc is not None:
         page.wait_for_function(
             "(id) => [...document.querySelectorAll('#sources .src .doc-id')].some(e => e.innerText === id)",
