@@ -16,7 +16,7 @@ from rag.web import answers
 from rag.web.conversation_panel import ConversationPanel, build_panel
 from rag.web.i18n import DEFAULT_LANG, answerer_choices, example_questions, mode_choices, t
 from rag.web.markup import static_text
-from rag.web.page import ChatPage
+from rag.web.page import KEEP, ChatPage
 from rag.web.session import Session
 
 
@@ -145,21 +145,21 @@ def wire_chat_tab(tab: ChatTab, page: ChatPage, session: Session, refresh: dict)
         "sources": tab.sources,
         "question": tab.question,
         "doc_view": tab.doc_view,
-        "conversation": session.conversation,
     }
     settings = [tab.mode, tab.passages, tab.answerer, tab.show_scores, session.lang]
     stored = [session.browser, session.conversation]
 
     def run(question, turns, mode, k, answerer, show_scores, lang, browser, conversation):
-        steps = page.chat(question, turns, mode, k, answerer, show_scores, lang, browser, conversation)
-        for step in steps:
+        for step in page.chat(question, turns, mode, k, answerer, show_scores, lang):
             yield {changes[name]: value for name, value in step.changed().items()}
+            if browser and step.turns is not KEEP:  # answered: saved for this browser
+                yield {session.conversation: page.conversations.save(browser, conversation, step.turns)}
 
     def asking(fn, inputs):
         return dict(
             fn=fn,
             inputs=inputs,
-            outputs=set(changes.values()),
+            outputs={*changes.values(), session.conversation},
             api_visibility="private",
             concurrency_limit=4,
             concurrency_id="chat",

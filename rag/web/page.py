@@ -47,7 +47,6 @@ class ChatUpdate(NamedTuple):
     sources: Any = KEEP  # the sources panel's HTML
     question: Any = KEEP  # the question box
     doc_view: Any = KEEP  # the document view's HTML
-    conversation: Any = KEEP  # the id of the stored conversation the turns belong to
 
     def changed(self) -> dict[str, Any]:
         return {name: value for name, value in self._asdict().items() if value is not KEEP}
@@ -67,8 +66,12 @@ class ChatPage:
         self.library = Library(pipeline, uploads_dir)
         self.uploads = self.library.uploads
         self.reports = Path(reports_dir)
-        # the visitors' conversations: a SQLite file beside the index unless named
-        self.conversations = ConversationStore(conversations or store_beside(pipeline.index_dir))
+        self._conversations = conversations
+
+    @property
+    def conversations(self) -> ConversationStore:
+        """The visitors' conversations: a SQLite file beside the index unless named (made on first write)."""
+        return ConversationStore(self._conversations or store_beside(self.pipeline.index_dir))
 
     # ----- settings -----
     @property
@@ -154,12 +157,10 @@ class ChatPage:
         answerer: str,
         show_scores: bool,
         lang: str,
-        browser: str = "",
-        conversation: str = "",
     ) -> Iterator[ChatUpdate]:
         """Streams the page's changes while answering: the question box is cleared at once, the answer
-        grows in the chat (sentence by sentence, or token by token from an LLM), the document view is
-        cleared when the new sources arrive, and the conversation is saved for the browser."""
+        grows in the chat (sentence by sentence, or token by token from an LLM), and the document view
+        is cleared when the new sources arrive."""
         question = (question or "").strip()
         turns = list(turns or [])
         if not question:
@@ -192,10 +193,7 @@ class ChatPage:
         turns.append((question, final))
         panel = answers.sources_html(final, pipe.snapshot.documents, lang, show_scores)
         empty_view = answers.document_html(None, None, lang)
-        saved = self.conversations.save(browser, conversation, turns) if browser else KEEP
-        yield ChatUpdate(
-            self.messages(turns, lang), turns, final, panel, doc_view=empty_view, conversation=saved
-        )
+        yield ChatUpdate(self.messages(turns, lang), turns, final, panel, doc_view=empty_view)
 
     def select_turn(self, turns: list | None, index: Any, lang: str, show_scores: bool) -> tuple:
         """Clicking an earlier message shows that answer's sources."""
