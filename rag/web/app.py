@@ -9,12 +9,13 @@ its events to rag.web.page.ChatPage) and starts the server. Named API endpoints
 
 # no `from __future__ import annotations`: gradio reads handlers' annotations (gr.Request) at run time
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from rag.config import load_settings
-from rag.web.i18n import DEFAULT_LANG, t
+from rag.web.i18n import DEFAULT_LANG, gradio_locales, gradio_translations, t
 from rag.web.library import prepare_pipeline
 from rag.web.markup import static_text
 from rag.web.page import DEFAULT_REPORTS, ChatPage
@@ -76,6 +77,11 @@ def theme():
     return gr.themes.Default(primary_hue="blue", font=font)
 
 
+def page_script() -> str:
+    """page.js with the page's languages and Gradio's locale for each."""
+    return f"window.RAG_LOCALES = {json.dumps(gradio_locales())};\n{static_text('page.js')}"
+
+
 def launch(
     app,
     host: str = "127.0.0.1",
@@ -86,6 +92,8 @@ def launch(
 ) -> str:
     """Start the server (theme, styles and scripts belong to launch() in Gradio 6); returns the local URL.
     With block=False it returns at once and the server runs in a background thread (tests)."""
+    import gradio as gr
+
     app.launch(
         server_name=host,
         server_port=port,
@@ -95,7 +103,8 @@ def launch(
         show_error=True,
         theme=theme(),
         css=static_text("cards.css") + static_text("page.css"),
-        head=f"<script>{static_text('citations.js')}\n{static_text('page.js')}</script>",
+        head=f"<script>{static_text('citations.js')}\n{page_script()}</script>",
+        i18n=gr.I18n(**gradio_translations()),
         footer_links=["api"],
         max_file_size="20mb",
     )

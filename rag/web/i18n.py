@@ -67,3 +67,14 @@ def answerer_choices(lang: str) -> list[tuple[str, str]]:
 def llm_note(model: str, url: str, lang: str) -> str:
     """Which LLM answers, or (no model or url) that only extractive answers are available."""
     return t(lang, "llm_on_note", model=model, url=url) if model and url else t(lang, "llm_off_note")
+
+
+# ----- Gradio's own strings -----
+def gradio_locales() -> dict[str, str]:
+    """{page language: Gradio's locale for it}: the page sets Gradio's locale from its own language."""
+    return {lang: table["gradio_locale"] for lang, table in strings().items()}
+
+
+def gradio_translations() -> dict[str, dict[str, str]]:
+    """{Gradio locale: {Gradio's i18n key: text}}: the strings Gradio's own tables lack, for gr.I18n."""
+    return {table["gradio_locale"]: dict(table["gradio"]) for table in strings().values()}

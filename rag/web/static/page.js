@@ -2,7 +2,7 @@
 // follows the browser's locale, so the page tells it which one to use (its changeLocale, the function its
 // own settings panel calls). And the light/dark theme, remembered in this browser.
 (function () {
-  var GRADIO_LOCALE = {zh: "zh-CN", en: "en"};
+  var GRADIO_LOCALE = window.RAG_LOCALES || {};  // {page language: Gradio's locale}, from the strings
   function coreModule() {
     var entries = performance.getEntriesByType("resource").map(function (e) { return e.name; });
     var scripts = Array.prototype.map.call(document.querySelectorAll("script[src], link[href]"), function (e) {
@@ -26,8 +26,9 @@
     try { localStorage.setItem("rag-zh-theme", dark ? "dark" : "light"); } catch (e) {}
   };
   function start() {
-    var wanted = new URLSearchParams(location.search).get("lang") || "zh";
-    window.ragSetLocale(wanted.toLowerCase().startsWith("en") ? "en" : "zh");
+    var wanted = (new URLSearchParams(location.search).get("lang") || "").toLowerCase();
+    var langs = Object.keys(GRADIO_LOCALE);  // the default language first
+    window.ragSetLocale(langs.find(function (l) { return wanted.startsWith(l); }) || langs[0]);
     var theme = null;
     try { theme = localStorage.getItem("rag-zh-theme"); } catch (e) {}
     if (theme) document.body.classList.toggle("dark", theme === "dark");
