@@ -161,10 +161,11 @@ def test_every_language_has_every_string_with_the_same_fields():
     keys = set(tables[i18n.DEFAULT_LANG])
     for lang, table in tables.items():
         assert set(table) == keys, (lang, set(table) ^ keys)
-        gradio = table["gradio"]  # Gradio's own strings its table lacks: per language, not the same keys
-        assert isinstance(gradio, dict) and all(isinstance(v, str) and v.strip() for v in gradio.values())
+        for extra in ("gradio", "gradio_aria"):  # Gradio's strings its tables lack: per language
+            table_ = table[extra]
+            assert isinstance(table_, dict) and all(isinstance(v, str) and v.strip() for v in table_.values())
         for key, value in table.items():
-            if key == "gradio":
+            if key in ("gradio", "gradio_aria"):
                 continue
             values = value if isinstance(value, list) else [value]
             assert values and all(isinstance(v, str) and v.strip() for v in values), (lang, key)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.config import load_settings
-from rag.web.i18n import DEFAULT_LANG, gradio_locales, gradio_translations, t
+from rag.web.i18n import DEFAULT_LANG, gradio_aria_labels, gradio_locales, gradio_translations, t
 from rag.web.library import prepare_pipeline
 from rag.web.markup import static_text
 from rag.web.page import DEFAULT_REPORTS, ChatPage
@@ -79,7 +79,9 @@ def theme():
 
 def page_script() -> str:
     """page.js with the page's languages and Gradio's locale for each."""
-    return f"window.RAG_LOCALES = {json.dumps(gradio_locales())};\n{static_text('page.js')}"
+    data = f"window.RAG_LOCALES = {json.dumps(gradio_locales())};\n"
+    data += f"window.RAG_ARIA = {json.dumps(gradio_aria_labels(), ensure_ascii=False)};\n"
+    return data + static_text("page.js")
 
 
 def launch(

@@ -78,3 +78,9 @@ def gradio_locales() -> dict[str, str]:
 def gradio_translations() -> dict[str, dict[str, str]]:
     """{Gradio locale: {Gradio's i18n key: text}}: the strings Gradio's own tables lack, for gr.I18n."""
     return {table["gradio_locale"]: dict(table["gradio"]) for table in strings().values()}
+
+
+def gradio_aria_labels() -> dict[str, dict[str, str]]:
+    """{page language: {Gradio's English aria-label: the label in the language}} for the labels Gradio
+    writes outside its i18n (the page's script relabels them)."""
+    return {lang: dict(table["gradio_aria"]) for lang, table in strings().items()}

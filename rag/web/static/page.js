@@ -10,7 +10,28 @@
     });
     return entries.concat(scripts).find(function (u) { return /\/assets\/core-[^/]*\.js$/.test(u); });
   }
+  // a few aria-labels Gradio writes in English only, outside its i18n: relabelled as they appear
+  var ARIA = window.RAG_ARIA || {};
+  var pageLang = null;
+  function relabel(root) {
+    var table = ARIA[pageLang] || {};
+    var english = {};
+    Object.keys(ARIA).forEach(function (l) {
+      Object.keys(ARIA[l]).forEach(function (en) { english[ARIA[l][en]] = en; });
+    });
+    (root.querySelectorAll ? root.querySelectorAll("[aria-label]") : []).forEach(function (e) {
+      var label = e.getAttribute("aria-label");
+      var source = english[label] || label;  // back to English first when the language changes
+      var wanted = table[source] || source;
+      if (label !== wanted) e.setAttribute("aria-label", wanted);
+    });
+  }
+  new MutationObserver(function (changes) {
+    changes.forEach(function (c) { if (c.target.nodeType === 1) relabel(c.target.parentNode || c.target); });
+  }).observe(document.documentElement, {subtree: true, childList: true});
   window.ragSetLocale = function (lang, tries) {
+    pageLang = lang;
+    if (document.body) relabel(document.body);
     var code = GRADIO_LOCALE[lang] || lang;
     document.documentElement.lang = code;
     var url = coreModule();
