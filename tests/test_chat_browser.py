@@ -156,3 +156,51 @@ def test_hello_is_answered_without_a_search(page, served, monkeypatch):
     assert "你好" in reply and len(searched) == before
     assert before > 0
     assert "青石" not in reply and "王增田受到了" not in reply
+
+
+def test_regenerate_feedback_theme_and_delete(page, served, monkeypatch):
+    import sqlite3
+
+    from rag.pipeline import Pipeline
+    from rag.web.conversations import store_beside
+
+    url, pipeline, _ = served
+    open_page(page, url)
+    question = "刘仁甫受到了什么处分？"
+    answer = ask(page, question)
+    searched: list[str] = []
+    original = Pipeline.search
+
+    def spy(self, query, *a, **kw):
+        searched.append(str(query))
+        return original(self, query, *a, **kw)
+
+    monkeypatch.setattr(Pipeline, "search", spy)
+    page.get_by_role("button", name="重试").click()  # regenerate: asked again, the answer replaced
+    page.wait_for_timeout(1500)
+    assert searched and bot_messages(page).count() == 1
+    assert bot_messages(page).last.inner_text() == answer
+
+    db = store_beside(pipeline.index_dir)
+
+    def feedback() -> list:
+        with sqlite3.connect(db) as con:
+            return con.execute("SELECT feedback FROM turns WHERE question = ?", (question,)).fetchall()
+
+    page.get_by_role("button", name="赞").click()
+    page.wait_for_timeout(800)
+    assert (1,) in feedback()
+
+    page.locator("#theme-toggle").click()
+    assert page.evaluate("document.body.classList.contains('dark')")
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_function("() => document.body.classList.contains('dark')")  # remembered
+
+    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=bot]').length === 1")
+    page.locator("#conversations").get_by_text("对话记录").first.click()
+    page.get_by_role("button", name="删除此对话").click()
+    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=bot]').length === 0")
+    page.wait_for_timeout(500)
+    assert question not in page.locator("#conv-list").inner_text()
+    assert feedback() == []  # gone from the file too
