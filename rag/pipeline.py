@@ -15,6 +15,7 @@ from rag.config import Settings, load_settings
 from rag.index import store
 from rag.index.protocol import IndexError, IndexView, open_store
 from rag.index.store import corpus_folders
+from rag.query import smalltalk
 from rag.query.analysis import Query, analyse
 from rag.query.question import QuestionInfo
 from rag.retrieve.vectors import Models
@@ -269,6 +270,7 @@ class Pipeline:
             raise RuntimeError("the answerer ended without an answer")
         return answers[-1]
 
+    @smalltalk.answered_first  # "你好", "谢谢": a short reply, no search; an empty question is refused
     def ask_stream(
         self,
         question: str,
@@ -280,8 +282,6 @@ class Pipeline:
         """Yields text deltas, then the final Answer (with verified citations)."""
         from rag.retrieve.sentence_scoring import retrieve_for
 
-        if not question.strip():
-            raise ValueError("the question is empty")
         query = analyse(question, history)  # once: retrieval, rerank and the answerer all read it
         k = k or self.settings.answer_passages
         # a question asking several things is searched part by part, so each part finds its passage

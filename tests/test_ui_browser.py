@@ -50,6 +50,24 @@ XSS_TEXT = (
 )
 
 
+def write_report(folder: Path) -> None:
+    """A small evaluation report as `rag eval` writes it: results.json and recall.png."""
+    import json
+
+    from PIL import Image
+
+    results = {
+        "created": "2026-11-22T07:21:46+00:00",
+        "questions_file": "eval/questions.jsonl",
+        "k": 10,
+        "questions": [{"id": "q1"}, {"id": "q2"}],
+        "metrics": {"hybrid": {"all": {"n": 2.0, "R@1": 0.5, "R@5": 0.93}}},
+        "answer_metrics": {"all": {"n_answerable": 2.0, "accuracy": 0.5}},
+    }
+    (folder / "results.json").write_text(json.dumps(results), "utf-8")
+    Image.new("RGB", (40, 20), "white").save(folder / "recall.png")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,12 +85,7 @@ def served(tmp_path_factory):
     uploads = root / "uploads"
     reports = root / "reports"
     reports.mkdir()
-    (reports / "report.md").write_text(
-        "# 评测报告\n\n| mode | recall@5 |\n|---|---|\n| hybrid | 0.93 |\n", "utf-8"
-    )
-    from PIL import Image
-
-    Image.new("RGB", (40, 20), "white").save(reports / "recall.png")
+    write_report(reports)
     pipeline = prepare_pipeline(
         root / "index", [corpus], uploads, Settings(embedder="hash"), HashEmbedder(), progress=False
     )
@@ -141,6 +154,11 @@ def ask(page, question: str, expect_doc: str | None = None) -> str:
            }""",
         arg=before,
     )
+    # the answer streams in sentence by sentence: it is final once it stops changing
+    last = None
+    while (now := bot_messages(page).last.inner_text()) != last:
+        last = now
+        page.wait_for_timeout(700)
     if expect_doc is not None:
         page.wait_for_function(
             "(id) => [...document.querySelectorAll('#sources .src .doc-id')].some(e => e.innerText === id)",
@@ -228,7 +246,7 @@ def test_document_markup_shows_as_text_and_never_runs(page, served, shot):
     columns = page.locator("#ranked .ranked-col").evaluate_all("cs => cs.map(c => c.dataset.retriever)")
     assert columns == ["bm25", "bigram", "dense", "hybrid"]
     assert "0.93" in page.locator("#report").inner_text()  # the latest evaluation report
-    assert page.locator("#report-img img").is_visible()
+    assert page.locator("#report img").count() == 1 and page.locator("#report img").is_visible()
     page.get_by_role("tab", name="文档").click()
     assert XSS_TITLE in page.locator("#docs-table").inner_text()
 
@@ -244,7 +262,7 @@ def test_keyboard_language_and_phone_width(page, served, shot):
     url, _, _ = served
     open_page(page, url + "?lang=en")
     page.get_by_role("tab", name="Chat").wait_for()
-    assert page.locator("#sources").inner_text().startswith("Sources")
+    page.wait_for_function("() => document.querySelector('#sources').innerText.trim().startsWith('Sources')")
 
     # reach the question box with Tab alone, type, send with Enter
     page.locator("body").focus()

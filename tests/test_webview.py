@@ -161,7 +161,12 @@ def test_every_language_has_every_string_with_the_same_fields():
     keys = set(tables[i18n.DEFAULT_LANG])
     for lang, table in tables.items():
         assert set(table) == keys, (lang, set(table) ^ keys)
+        for extra in ("gradio", "gradio_aria"):  # Gradio's strings its tables lack: per language
+            table_ = table[extra]
+            assert isinstance(table_, dict) and all(isinstance(v, str) and v.strip() for v in table_.values())
         for key, value in table.items():
+            if key in ("gradio", "gradio_aria"):
+                continue
             values = value if isinstance(value, list) else [value]
             assert values and all(isinstance(v, str) and v.strip() for v in values), (lang, key)
             if isinstance(value, str):  # the same {fields} to fill in every language
@@ -251,3 +256,58 @@ def test_templates_and_static_files_come_from_the_package():
     assert str(markup.highlight("<b>", [])) == "&lt;b&gt;"  # autoescape is on
     for name in ("cards.css", "page.css", "citations.js", "sources.js", "doc_view.js"):
         assert markup.static_text(name).strip(), name
+
+
+# ----- issue 16: notices in the page's language, streaming pieces, the report -----
+def test_notices_speak_the_pages_language():
+    from rag.web.answers import answer_markdown, partial_markdown
+
+    found = Answer("王增田是谁？", "资料中没有找到可靠的答案。", True, "王增田是谁？")
+    assert answer_markdown(found, "en") == i18n.t("en", "not_found")
+    assert "资料中没有找到" in answer_markdown(found, "zh")  # the answerer's own words in its language
+    english = Answer("Who is Wang?", "资料中没有找到可靠的答案。", True, "Who is Wang?")
+    assert answer_markdown(english, "en") == markup.esc(i18n.t("en", "ask_in_chinese"))
+    assert answer_markdown(english, "zh") == markup.esc(i18n.t("zh", "ask_in_chinese"))
+    hello = Answer("你好", "你好！", False, "你好")
+    assert answer_markdown(hello, "en") == markup.esc(i18n.t("en", "smalltalk_greeting"))
+    assert partial_markdown("你好", "你好！", "en") == markup.esc(i18n.t("en", "smalltalk_greeting"))
+    assert partial_markdown("王增田是谁？", "资料中没有找到", "en") == i18n.t("en", "not_found")
+    assert partial_markdown("王增田是谁？", "王增田*是*", "en") == markup.md_text("王增田*是*")
+    # small talk has no sources: the panel says what it will show, not that nothing was found
+    assert i18n.t("en", "sources_empty") in answers.sources_html(hello, {}, "en")
+
+
+def test_stream_pieces_cut_after_sentences_and_keep_markers():
+    from rag.web.streaming import paced, pieces
+
+    text = "经查，王增田擅离职守。[1] 区纪委监委给予他处分。[2][3]尾"
+    assert pieces(text) == ["经查，王增田擅离职守。[1]", " 区纪委监委给予他处分。[2][3]", "尾"]
+    assert "".join(pieces(text)) == text and pieces("") == [] and pieces("一个词") == ["一个词"]
+    assert list(paced(text, pause=0)) == pieces(text)
+
+
+def test_report_html_in_each_language(tmp_path):
+    import json
+
+    from PIL import Image
+
+    from rag.web.report_view import report_html
+
+    missing = report_html(tmp_path, "en")
+    assert "No evaluation report yet" in missing and "<img" not in missing
+    results = {
+        "created": "2026-11-22T07:21:46+00:00",
+        "questions_file": "q.jsonl",
+        "k": 10,
+        "questions": [{}, {}, {}],
+        "metrics": {"hybrid": {"all": {"n": 3.0, "R@1": 0.5}, "tune": {"n": 2.0, "R@1": 1.0}}},
+        "answer_metrics": {"all": {"n_answerable": 3.0, "accuracy": 0.6667}},
+    }
+    (tmp_path / "results.json").write_text(json.dumps(results), "utf-8")
+    Image.new("RGB", (4, 2), "white").save(tmp_path / "recall.png")
+    zh, en = report_html(tmp_path, "zh"), report_html(tmp_path, "en")
+    assert "调参集" in zh and "混合" in zh and "0.500" in zh and "0.667" in zh and "共 3 个问题" in zh
+    assert "tune" in en and "Hybrid" in en and "3 questions" in en
+    assert zh.count("<img") == 1 and 'src="data:image/png;base64,' in zh  # inlined: no URL to 404
+    (tmp_path / "results.json").write_text("{not json", "utf-8")
+    assert "No evaluation report yet" in report_html(tmp_path, "en")  # a broken file is no crash

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.query.smalltalk import is_smalltalk
 from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.text import fold
 from rag.zh.words import posseg
@@ -146,6 +147,8 @@ def _antecedents(history: Sequence[tuple[str, str]]) -> list[Entity]:
     """Entities of the most recent turn that has any: its question first, then its answer."""
     not_found = lexicon().text("answers.not_found_prefix")
     for user, assistant in reversed(history):
+        if is_smalltalk(user):  # a greeting's reply names nothing the next question refers to
+            continue
         ents = list(entities(user))
         if assistant and not assistant.startswith(not_found):
             ents += [e for e in entities(assistant) if e.text not in {x.text for x in ents}]
@@ -186,7 +189,7 @@ def rewrite_followup(question: str, history: Sequence[tuple[str, str]]) -> str:
     """The question with its references to earlier turns made explicit; unchanged when there is
     no history, when it stands alone, or when there is nothing to carry over."""
     question = question.strip()
-    if not history or not question:
+    if not history or not question or is_smalltalk(question):  # "你好" is no follow-up of anything
         return question
     # offsets are found in folded text (這個 -> 这个); fold keeps the length of a question typed
     # by a person, and when it does not, the folded question is the one rewritten

@@ -13,18 +13,43 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from rag.query import smalltalk
 from rag.types import Answer, Citation, Document, Hit
-from rag.web.i18n import lang_of, strings, t
-from rag.web.markup import highlight, macro, md_text, render
+from rag.web.i18n import ANSWER_LANG, lang_of, strings, t
+from rag.web.markup import esc, highlight, macro, md_text, render
+from rag.zh.lexicon import lexicon
+from rag.zh.text import has_han
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 # ----- chat messages -----
+def notice(question: str, text: str, abstained: bool, lang: str) -> str | None:
+    """What the page says instead of the answerer's own words, in the page's language: the reply to
+    small talk, that nothing was found (the answerers write Chinese), that questions should be Chinese."""
+    kind = smalltalk.kind_of(question)
+    if kind is not None:
+        return t(lang, f"smalltalk_{kind}")
+    if not abstained and not text.startswith(lexicon().text("answers.not_found_prefix")):
+        return None
+    if not has_han(question):  # an English question found nothing: say how to ask
+        return t(lang, "ask_in_chinese")
+    return t(lang, "not_found") if lang_of(lang) != ANSWER_LANG else None
+
+
+def partial_markdown(question: str, partial: str, lang: str) -> str:
+    """The answer while it streams in (the notice at once when there will be one)."""
+    said = notice(question, partial, False, lang)
+    return esc(said) if said is not None else md_text(partial)
+
+
 def answer_markdown(answer: Answer, lang: str = "zh") -> str:
     """The answer as a chat message: text escaped, each [n] with a citation turned into a link to
     source n (its title attribute shows the quoted sentence on hover), and the rewritten query shown
     when it differs from the question."""
+    said = notice(answer.question, answer.text, answer.abstained and not answer.citations, lang)
+    if said is not None:
+        return esc(said)
     cite = macro("chat.html", "cite")
     by_n = {c.n: c for c in answer.citations}
     out, pos = [], 0
@@ -108,7 +133,7 @@ def sources_html(
         render(
             "sources.html",
             s=strings()[lang_of(lang)],
-            answered=answer is not None,
+            answered=answer is not None and bool(answer.hits or answer.citations or answer.abstained),
             cards=cards,
             nearest=nearest,
             show_scores=show_scores,

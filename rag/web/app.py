@@ -10,13 +10,14 @@ its events to rag.web.page.ChatPage) and starts the server. Named API endpoints
 
 # no `from __future__ import annotations`: gradio reads handlers' annotations (gr.Request) at run time
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from rag.config import load_settings
 from rag.web.auth import AuthError, Users, page_users
-from rag.web.i18n import DEFAULT_LANG, t
+from rag.web.i18n import DEFAULT_LANG, gradio_aria_labels, gradio_locales, gradio_translations, t
 from rag.web.library import open_library
 from rag.web.limits import api_endpoint
 from rag.web.markup import static_text
@@ -31,18 +32,21 @@ def build_app(
     uploads_dir: Path | str = DEFAULT_UPLOADS,
     reports_dir: Path | str = DEFAULT_REPORTS,
     skipped=(),
+    conversations: Path | str | None = None,
 ) -> Any:
-    """The page (a gr.Blocks) over `pipeline`. Start it with launch(app, ...)."""
+    """The page (a gr.Blocks) over `pipeline`. Start it with launch(app, ...). Conversations are kept in
+    the SQLite file `conversations` (default: beside the index folder)."""
     import gradio as gr
 
     from rag.web.cases_tab import build_cases_tab, wire_cases_tab
     from rag.web.chat_tab import build_chat_tab, wire_chat_tab
+    from rag.web.conversation_panel import wire_panel
     from rag.web.docs_tab import build_docs_tab, wire_docs_tab
     from rag.web.language import build_header, wire_language
     from rag.web.retrieval_tab import build_retrieval_tab, wire_retrieval_tab
     from rag.web.session import new_session
 
-    page = ChatPage(pipeline, uploads_dir, reports_dir, skipped)
+    page = ChatPage(pipeline, uploads_dir, reports_dir, skipped, conversations)
     with gr.Blocks(title=t(DEFAULT_LANG, "title"), analytics_enabled=False) as app:
         session = new_session()
         header = build_header()
@@ -50,10 +54,11 @@ def build_app(
             tabs = build_chat_tab(page), build_docs_tab(page), build_retrieval_tab(page)
             cases = build_cases_tab(page)
         chat, docs, retrieval = tabs
-        wire_chat_tab(chat, page, session)
+        loaded = wire_language(app, header, page, session, tabs)
+        refresh = wire_panel(chat.history, chat, page, session, loaded)
+        wire_chat_tab(chat, page, session, refresh)
         wire_docs_tab(docs, page, session)
         wire_retrieval_tab(retrieval, page, session)
-        wire_language(app, header, page, session, tabs)
         wire_cases_tab(cases, page, session, header.switch, app)
 
         # ----- data endpoints for gradio_client -----
@@ -80,6 +85,13 @@ def theme():
     return gr.themes.Default(primary_hue="blue", font=font)
 
 
+def page_script() -> str:
+    """page.js with the page's languages and Gradio's locale for each."""
+    data = f"window.RAG_LOCALES = {json.dumps(gradio_locales())};\n"
+    data += f"window.RAG_ARIA = {json.dumps(gradio_aria_labels(), ensure_ascii=False)};\n"
+    return data + static_text("page.js")
+
+
 def launch(
     app,
     host: str = "127.0.0.1",
@@ -92,6 +104,8 @@ def launch(
 ) -> str:
     """Start the server (theme, styles and scripts belong to launch() in Gradio 6); returns the local URL.
     With block=False it returns at once and the server runs in a background thread (tests)."""
+    import gradio as gr
+
     app.launch(
         server_name=host,
         server_port=port,
@@ -101,7 +115,8 @@ def launch(
         show_error=True,
         theme=theme(),
         css=static_text("cards.css") + static_text("page.css"),
-        head=f"<script>{static_text('citations.js')}</script>",
+        head=f"<script>{static_text('citations.js')}\n{page_script()}</script>",
+        i18n=gr.I18n(**gradio_translations()),
         footer_links=["api"],
         max_file_size=f"{max_upload_mb}mb",  # Gradio refuses bigger files before they reach the page
         auth=auth,  # Gradio's sign-in: every page event and API call needs the session it gives

@@ -13,9 +13,10 @@ from typing import Any
 import gradio as gr
 
 from rag.web import answers
+from rag.web.conversation_panel import ConversationPanel, build_panel
 from rag.web.i18n import DEFAULT_LANG, answerer_choices, example_questions, mode_choices, t
 from rag.web.markup import static_text
-from rag.web.page import ChatPage
+from rag.web.page import KEEP, ChatPage
 from rag.web.session import Session
 
 
@@ -34,6 +35,7 @@ class ChatTab:
     show_scores: gr.Checkbox
     sources: gr.HTML
     doc_view: gr.HTML
+    history: ConversationPanel
 
     def relabel(self, page: ChatPage, lang: str, turns: list, answer: Any, show_scores: bool) -> dict:
         """Every label of the tab in `lang`; the conversation and the sources panel re-rendered in it."""
@@ -57,6 +59,7 @@ class ChatTab:
             self.show_scores: gr.Checkbox(label=t(lang, "show_scores")),
             self.sources: page.sources(answer, lang, show_scores),
             self.doc_view: answers.document_html(None, None, lang),
+            **self.history.relabel(lang),
         }
 
 
@@ -72,8 +75,8 @@ def build_chat_tab(page: ChatPage) -> ChatTab:
                 placeholder=t(lang, "chat_placeholder"),
                 examples=[{"text": q} for q in example_questions(lang)],
                 latex_delimiters=[],
-                feedback_options=None,
                 buttons=["copy"],
+                editable="user",  # edit a question: the conversation is asked again from there
             )
             with gr.Row(equal_height=True):
                 question = gr.Textbox(
@@ -86,7 +89,8 @@ def build_chat_tab(page: ChatPage) -> ChatTab:
                     autofocus=True,
                 )
                 send = gr.Button(t(lang, "send"), variant="primary", scale=1, min_width=80, elem_id="send")
-            new_chat = gr.Button(t(lang, "new_chat"), size="sm", variant="secondary")
+            new_chat = gr.Button(t(lang, "new_chat"), size="sm", variant="secondary", elem_id="new-chat")
+            history = build_panel()
             with gr.Accordion(t(lang, "settings"), open=False) as settings_box:
                 mode = gr.Radio(mode_choices(lang), value="hybrid", label=t(lang, "mode"))
                 passages = gr.Slider(
@@ -126,12 +130,14 @@ def build_chat_tab(page: ChatPage) -> ChatTab:
         show_scores=show_scores,
         sources=sources,
         doc_view=doc_view,
+        history=history,
     )
 
 
-def wire_chat_tab(tab: ChatTab, page: ChatPage, session: Session) -> None:
-    """The tab's events: ask (Enter, Send, an example), start over, show an earlier answer's sources,
-    scores on demand, open a source's document."""
+def wire_chat_tab(tab: ChatTab, page: ChatPage, session: Session, refresh: dict) -> None:
+    """The tab's events: ask (Enter, Send, an example), regenerate the last answer, edit a question,
+    feedback, start over, show an earlier answer's sources, scores on demand, open a source's document.
+    `refresh` (event arguments) updates the conversation list after an answer is saved."""
     changes = {  # ChatUpdate's fields -> the components they change
         "messages": tab.chatbot,
         "turns": session.turns,
@@ -140,47 +146,72 @@ def wire_chat_tab(tab: ChatTab, page: ChatPage, session: Session) -> None:
         "question": tab.question,
         "doc_view": tab.doc_view,
     }
+    settings = [tab.mode, tab.passages, tab.answerer, tab.show_scores, session.lang]
+    stored = [session.browser, session.conversation]
 
-    def on_chat(question, turns, mode, k, answerer, show_scores, lang):
+    def run(question, turns, mode, k, answerer, show_scores, lang, browser, conversation):
         for step in page.chat(question, turns, mode, k, answerer, show_scores, lang):
             yield {changes[name]: value for name, value in step.changed().items()}
+            if browser and step.turns is not KEEP:  # answered: saved for this browser
+                yield {session.conversation: page.conversations.save(browser, conversation, step.turns)}
 
-    chat_event = dict(
-        fn=on_chat,
-        inputs=[
-            tab.question,
-            session.turns,
-            tab.mode,
-            tab.passages,
-            tab.answerer,
-            tab.show_scores,
-            session.lang,
-        ],
-        outputs=set(changes.values()),
-        api_visibility="private",
-        concurrency_limit=4,
-        concurrency_id="chat",
-    )
-    tab.question.submit(**chat_event)
-    tab.send.click(**chat_event)
+    def asking(fn, inputs):
+        return dict(
+            fn=fn,
+            inputs=inputs,
+            outputs={*changes.values(), session.conversation},
+            api_visibility="private",
+            concurrency_limit=4,
+            concurrency_id="chat",
+        )
+
+    chat_event = asking(run, [tab.question, session.turns, *settings, *stored])
+    for trigger in (tab.question.submit, tab.send.click):
+        trigger(**chat_event).then(**refresh)
 
     def on_example(evt: gr.SelectData):
         return (evt.value or {}).get("text", "") if isinstance(evt.value, dict) else str(evt.value)
 
-    tab.chatbot.example_select(on_example, None, tab.question, api_visibility="private").then(**chat_event)
+    example = tab.chatbot.example_select(on_example, None, tab.question, api_visibility="private")
+    example.then(**chat_event).then(**refresh)
+
+    def regenerate(turns, mode, k, answerer, show_scores, lang, browser, conversation):
+        turns = list(turns or [])
+        if turns:  # the last question asked again, its answer replaced
+            yield from run(
+                turns[-1][0], turns[:-1], mode, k, answerer, show_scores, lang, browser, conversation
+            )
+
+    tab.chatbot.retry(**asking(regenerate, [session.turns, *settings, *stored])).then(**refresh)
+
+    def edit(turns, mode, k, answerer, show_scores, lang, browser, conversation, evt: gr.EditData):
+        turns, i = list(turns or []), evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        text = evt.value if isinstance(evt.value, str) else str((evt.value or {}).get("text", ""))
+        if isinstance(i, int) and i // 2 < len(turns):  # asked again from the edited question on
+            yield from run(text, turns[: i // 2], mode, k, answerer, show_scores, lang, browser, conversation)
+
+    tab.chatbot.edit(**asking(edit, [session.turns, *settings, *stored])).then(**refresh)
+
+    def feedback(browser, conversation, evt: gr.LikeData):
+        i = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if browser and conversation and isinstance(i, int):
+            page.conversations.feedback(browser, conversation, i // 2, evt.liked if evt.liked != "" else None)
+
+    tab.chatbot.like(feedback, stored, None, api_visibility="private")
 
     def clear(lang: str):
         return {
             tab.chatbot: [],
             session.turns: [],
             session.shown: None,
+            session.conversation: "",
             tab.sources: page.sources(None, lang, False),
             tab.doc_view: answers.document_html(None, None, lang),
         }
 
-    cleared = {tab.chatbot, session.turns, session.shown, tab.sources, tab.doc_view}
-    tab.new_chat.click(clear, session.lang, cleared, api_visibility="private")
-    tab.chatbot.clear(clear, session.lang, cleared, api_visibility="private")
+    cleared = {tab.chatbot, session.turns, session.shown, session.conversation, tab.sources, tab.doc_view}
+    tab.new_chat.click(clear, session.lang, cleared, api_visibility="private").then(**refresh)
+    tab.chatbot.clear(clear, session.lang, cleared, api_visibility="private").then(**refresh)
 
     def on_select(turns, lang, show_scores, evt: gr.SelectData):
         answer, panel = page.select_turn(turns, evt.index, lang, show_scores)

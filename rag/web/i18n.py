@@ -11,6 +11,7 @@ from functools import lru_cache
 from importlib import resources
 
 DEFAULT_LANG = "zh"  # the page is built in it; unknown language codes fall back to it
+ANSWER_LANG = "zh"  # the language the answerers write in (the documents' language)
 MODES = ("hybrid", "dense", "bm25")  # the retrieval modes the chat offers
 ANSWERERS = ("extractive", "llm")
 
@@ -66,3 +67,20 @@ def answerer_choices(lang: str) -> list[tuple[str, str]]:
 def llm_note(model: str, url: str, lang: str) -> str:
     """Which LLM answers, or (no model or url) that only extractive answers are available."""
     return t(lang, "llm_on_note", model=model, url=url) if model and url else t(lang, "llm_off_note")
+
+
+# ----- Gradio's own strings -----
+def gradio_locales() -> dict[str, str]:
+    """{page language: Gradio's locale for it}: the page sets Gradio's locale from its own language."""
+    return {lang: table["gradio_locale"] for lang, table in strings().items()}
+
+
+def gradio_translations() -> dict[str, dict[str, str]]:
+    """{Gradio locale: {Gradio's i18n key: text}}: the strings Gradio's own tables lack, for gr.I18n."""
+    return {table["gradio_locale"]: dict(table["gradio"]) for table in strings().values()}
+
+
+def gradio_aria_labels() -> dict[str, dict[str, str]]:
+    """{page language: {Gradio's English aria-label: the label in the language}} for the labels Gradio
+    writes outside its i18n (the page's script relabels them)."""
+    return {lang: dict(table["gradio_aria"]) for lang, table in strings().items()}

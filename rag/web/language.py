@@ -6,7 +6,7 @@ says how, in its relabel()) and re-renders what shows text in the language (conv
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 import gradio as gr
@@ -23,6 +23,7 @@ from rag.web.session import Session
 class Header:
     title: gr.Markdown
     switch: gr.Radio
+    theme: gr.Button
 
 
 def build_header() -> Header:
@@ -38,12 +39,18 @@ def build_header() -> Header:
             min_width=220,
             container=False,
         )
-    return Header(title=title, switch=switch)
+        theme = gr.Button(t(lang, "theme_toggle"), size="sm", scale=0, min_width=120, elem_id="theme-toggle")
+    theme.click(None, js="() => window.ragToggleTheme()")
+    return Header(title=title, switch=switch, theme=theme)
 
 
 def components(part: Any) -> list:
-    """Every component a page part (a dataclass of components) holds."""
-    return [getattr(part, f.name) for f in fields(part)]
+    """Every component a page part (a dataclass of components, perhaps of parts) holds."""
+    found = []
+    for f in fields(part):
+        value = getattr(part, f.name)
+        found += components(value) if is_dataclass(value) else [value]
+    return found
 
 
 def wire_language(
@@ -52,11 +59,12 @@ def wire_language(
     page: ChatPage,
     session: Session,
     tabs: tuple[ChatTab, DocsTab, RetrievalTab],
-) -> None:
+):
     """The switch relabels the page; loading it with ?lang= does too (else it refreshes what may have
-    changed since the page was built: the documents and the evaluation report)."""
+    changed since the page was built: the documents and the evaluation report). Returns the load event
+    (what restores the conversation follows it)."""
     chat, docs, retrieval = tabs
-    relabelled = {header.title, header.switch, session.lang}
+    relabelled = {header.title, header.switch, header.theme, session.lang}
     relabelled.update(*(components(tab) for tab in tabs))
 
     def relabel(value: str, turns, answer, show_scores: bool) -> dict:
@@ -64,6 +72,7 @@ def wire_language(
         return {
             header.title: gr.Markdown(header_markdown(lang)),
             header.switch: gr.Radio(value=lang),
+            header.theme: gr.Button(t(lang, "theme_toggle")),
             session.lang: lang,
             **chat.relabel(page, lang, turns, answer, show_scores),
             **docs.relabel(page, lang),
@@ -77,5 +86,7 @@ def wire_language(
         return relabel(wanted, turns, answer, show_scores)
 
     state = [session.turns, session.shown, chat.show_scores]
-    header.switch.input(relabel, [header.switch, *state], relabelled, api_visibility="private")
-    app.load(on_load, state, relabelled, api_visibility="private")
+    header.switch.input(relabel, [header.switch, *state], relabelled, api_visibility="private").then(
+        None, header.switch, None, js="(lang) => window.ragSetLocale(lang)"
+    )
+    return app.load(on_load, state, relabelled, api_visibility="private")

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from rag.config import Settings
 from rag.types import Answer, Skipped
 from rag.web import answers
+from rag.web.conversations import ConversationStore, store_beside
 from rag.web.i18n import llm_note, t
 from rag.web.library import Library, UploadError
 from rag.web.library_view import DocumentsView, bullet_list, documents_view, removal_message, upload_messages
@@ -31,8 +32,10 @@ from rag.web.limits import (
     stream_within,
     within,
 )
-from rag.web.markup import esc, md_text
+from rag.web.markup import esc
 from rag.web.ranked import ranked_lists_html
+from rag.web.report_view import report_html
+from rag.web.streaming import paced
 
 DEFAULT_REPORTS = "eval/reports/latest"  # a user folder (where `rag eval` writes), not package data
 
@@ -70,12 +73,19 @@ class ChatPage:
         uploads_dir: Path | str,
         reports_dir: Path | str = DEFAULT_REPORTS,
         skipped: Sequence[Skipped] = (),
+        conversations: Path | str | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.skipped = tuple(skipped)  # corpus files the start could not index (shown in the documents tab)
         self.library = Library(pipeline, uploads_dir, pipeline.settings)
         self.uploads = self.library.uploads
         self.reports = Path(reports_dir)
+        self._conversations = conversations
+
+    @property
+    def conversations(self) -> ConversationStore:
+        """The visitors' conversations: a SQLite file beside the index unless named (made on first write)."""
+        return ConversationStore(self._conversations or store_beside(self.pipeline.index_dir))
 
     # ----- settings -----
     @property
@@ -168,7 +178,8 @@ class ChatPage:
         lang: str,
     ) -> Iterator[ChatUpdate]:
         """Streams the page's changes while answering: the question box is cleared at once, the answer
-        grows in the chat, and the document view is cleared when the new sources arrive."""
+        grows in the chat (sentence by sentence, or token by token from an LLM), and the document view
+        is cleared when the new sources arrive."""
         question = (question or "").strip()
         turns = list(turns or [])
         if not question:
@@ -189,9 +200,11 @@ class ChatPage:
             for item in stream_within(self.settings.request_timeout, stream):
                 if isinstance(item, Answer):
                     final = item
-                else:
-                    partial += item
-                    shown = [*shown[:-1], {"role": "assistant", "content": md_text(partial)}]
+                    continue
+                for piece in paced(item):
+                    partial += piece
+                    content = answers.partial_markdown(question, partial, lang)
+                    shown = [*shown[:-1], {"role": "assistant", "content": content}]
                     yield ChatUpdate(messages=shown)
         except Exception as exc:  # shown in the chat (a sentence, no server details): the page stays usable
             shown = [*shown[:-1], {"role": "assistant", "content": esc(as_page_error(exc).message(lang))}]
@@ -280,7 +293,6 @@ class ChatPage:
             return f"<p>{esc(as_page_error(exc).message(lang))}</p>"
         return ranked_lists_html(lists, lang)
 
-    def report(self, lang: str) -> tuple[str, str | None]:
-        md, png = self.reports / "report.md", self.reports / "recall.png"
-        text = md.read_text(encoding="utf-8") if md.is_file() else t(lang, "report_missing", path=md)
-        return text, (str(png) if png.is_file() else None)
+    def report(self, lang: str) -> str:
+        """The evaluation report (tables and plot) in the page's language, as HTML."""
+        return report_html(self.reports, lang)

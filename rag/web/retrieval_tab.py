@@ -20,14 +20,11 @@ class RetrievalTab:
     k: gr.Slider
     search_btn: gr.Button
     ranked: gr.HTML
-    report_title: gr.Markdown
-    report_md: gr.Markdown
-    report_img: gr.Image
+    report_html: gr.HTML
 
     def report(self, page: ChatPage, lang: str) -> dict:
         """The evaluation report as it is on disk now (rewritten, perhaps, since the page was built)."""
-        text, png = page.report(lang)
-        return {self.report_md: gr.Markdown(text), self.report_img: gr.Image(png, visible=png is not None)}
+        return {self.report_html: page.report(lang)}
 
     def relabel(self, page: ChatPage, lang: str) -> dict:
         """Every label of the tab in `lang`; the ranked lists emptied, the report re-read."""
@@ -37,7 +34,6 @@ class RetrievalTab:
             self.k: gr.Slider(label=t(lang, "k_label")),
             self.search_btn: gr.Button(t(lang, "search")),
             self.ranked: ranked_lists_html({}, lang),
-            self.report_title: gr.Markdown(f"### {t(lang, 'report')}"),
             **self.report(page, lang),
         }
 
@@ -56,21 +52,14 @@ def build_retrieval_tab(page: ChatPage) -> RetrievalTab:
             k = gr.Slider(1, 20, value=5, step=1, label=t(lang, "k_label"), scale=2)
             search_btn = gr.Button(t(lang, "search"), variant="primary", scale=1, min_width=80)
         ranked = gr.HTML(ranked_lists_html({}, lang), js_on_load=None, elem_id="ranked")
-        report_title = gr.Markdown(f"### {t(lang, 'report')}")
-        text, png = page.report(lang)
-        report_md = gr.Markdown(text, elem_id="report")
-        report_img = gr.Image(
-            png, visible=png is not None, show_label=False, interactive=False, elem_id="report-img"
-        )
+        report_html = gr.HTML(page.report(lang), elem_id="report")
     return RetrievalTab(
         tab=tab,
         query=query,
         k=k,
         search_btn=search_btn,
         ranked=ranked,
-        report_title=report_title,
-        report_md=report_md,
-        report_img=report_img,
+        report_html=report_html,
     )
 
 

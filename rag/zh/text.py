@@ -223,3 +223,8 @@ def char_bigrams(text: str) -> list[str]:
         else:
             out.append(run)
     return out
+
+
+def has_han(text: str) -> bool:
+    """Whether the text holds any Chinese character (a question in English does not)."""
+    return _HAN_RE.search(text) is not None
