@@ -13,6 +13,10 @@ def make_answerer(settings: Settings, name: str | None = None) -> Answerer:
     extractive = ExtractiveAnswerer()
     if name == "extractive":
         return extractive
+    if name == "learned":
+        from rag.answer.learned import LearnedReader
+
+        return LearnedReader()
     if name == "llm":
         from rag.answer.llm import OpenAICompatibleAnswerer
 
@@ -25,4 +29,4 @@ def make_answerer(settings: Settings, name: str | None = None) -> Answerer:
             timeout=settings.llm_timeout,
             fallback=extractive,
         )
-    raise ValueError(f"unknown answerer {name!r}; choose extractive or llm")
+    raise ValueError(f"unknown answerer {name!r}; choose extractive, learned or llm")
