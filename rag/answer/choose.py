@@ -18,6 +18,10 @@ def _answerer(settings: Settings, name: str | None) -> Answerer:
     extractive = ExtractiveAnswerer()
     if name == "extractive":
         return extractive
+    if name == "learned":
+        from rag.answer.learned import LearnedReader
+
+        return LearnedReader()
     if name == "llm":
         from rag.answer.llm import OpenAICompatibleAnswerer
 
@@ -30,7 +34,7 @@ def _answerer(settings: Settings, name: str | None) -> Answerer:
             timeout=settings.llm_timeout,
             fallback=extractive,
         )
-    raise ValueError(f"unknown answerer {name!r}; choose extractive or llm")
+    raise ValueError(f"unknown answerer {name!r}; choose extractive, learned or llm")
 
 
 def make_case_answerer(settings: Settings, name: str | None = None, snapshot=None) -> Answerer:
