@@ -204,3 +204,20 @@ def test_regenerate_feedback_theme_and_delete(page, served, monkeypatch):
     page.wait_for_timeout(500)
     assert question not in page.locator("#conv-list").inner_text()
     assert feedback() == []  # gone from the file too
+
+
+def test_edit_a_question_asks_again_from_there(page, served):
+    url, _, _ = served
+    open_page(page, url)
+    ask(page, "刘仁甫受到了什么处分？")
+    page.locator('#chat [data-testid="user"]').last.hover()
+    page.locator("#chat").get_by_role("button", name="编辑").last.click()
+    editor = page.locator("#chat textarea").last
+    editor.fill("王增田受到了什么处分？")
+    page.locator("#chat").get_by_role("button", name="发送").click()
+    page.wait_for_function(
+        """() => { const m = document.querySelectorAll('#chat [data-testid=bot]');
+                   return m.length === 1 && m[0].innerText.includes('王增田'); }"""
+    )
+    assert page.locator('#chat [data-testid="user"]').count() == 1
+    assert "王增田受到了什么处分" in page.locator('#chat [data-testid="user"]').inner_text()

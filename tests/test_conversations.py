@@ -30,6 +30,8 @@ def test_save_list_load_rename_delete(tmp_path):
     assert store.rename("browser-a", cid, "  处分  问题 ")
     assert store.title("browser-a", cid) == "处分 问题"
     assert not store.rename("browser-a", cid, "   ")  # an empty title is refused, the old one kept
+    assert store.title("browser-a", cid) == "处分 问题"
+    assert store.rename("browser-a", cid, "长" * 500) and len(store.title("browser-a", cid)) == 120
     assert store.delete("browser-a", cid)
     assert store.list("browser-a") == [] and store.load("browser-a", cid) == []
 

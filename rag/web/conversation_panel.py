@@ -71,7 +71,11 @@ def export_file(page: ChatPage, browser: str, conversation: str, lang: str) -> s
         return None
     title = page.conversations.title(browser, conversation)
     name = _UNSAFE.sub("_", title).strip("_")[:40] or "conversation"
-    path = Path(tempfile.mkdtemp(prefix="rag-export-")) / f"{name}.md"
+    folder = Path(tempfile.gettempdir()) / "rag-export" / conversation  # one file per conversation, rewritten
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.md"):  # a renamed conversation leaves no file under its old title
+        old.unlink()
+    path = folder / f"{name}.md"
     path.write_text(export_markdown(title, turns, lang), encoding="utf-8")
     return str(path)
 

@@ -24,6 +24,7 @@ from rag.web.i18n import t
 
 FILE_NAME = "conversations.sqlite3"
 TITLE_CHARS = 40  # a new conversation is titled by its first question, cut to this length
+MAX_TITLE = 120  # a title given by hand is cut to this length
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -154,7 +155,7 @@ class ConversationStore:
         return row[0] if row else ""
 
     def rename(self, browser: str, conversation: str, title: str) -> bool:
-        title = " ".join(title.split())
+        title = " ".join(title.split())[:MAX_TITLE]
         if not title:
             return False
         with self._db() as db:
