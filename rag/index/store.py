@@ -208,6 +208,8 @@ class FolderStore:
 
     def save(self, view: Snapshot) -> None:
         save_snapshot(view, self.index_dir)
+
+
 def remove_stale_generations(index_dir: Path, live: str | None = None) -> list[str]:
     """Delete the generation folders the manifest does not name (a kill can land after the manifest
     switch and before this cleanup); returns their names. Called after every save and on every run."""
