@@ -48,7 +48,7 @@ def examples(squad, split: str):
         labels = [1 if any(g in fold(s) for g in golds) else 0 for s in sentences]
         if not any(labels):
             continue  # the answer runs over a sentence end: no sentence can be right
-        rows = passage_features(analyse(q.question).whole, sentences)
+        rows = passage_features(analyse(q.question).whole, sentences, art.title)
         xs += rows
         ys += labels
         groups += [qi] * len(rows)

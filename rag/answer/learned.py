@@ -94,12 +94,16 @@ class Candidate:
     span: tuple[int, int]  # offsets into the hit's chunk text
 
 
-def rank_sentences(query: Query, hits: Sequence[Hit], model: ReaderModel) -> list[Candidate]:
+def rank_sentences(
+    query: Query, hits: Sequence[Hit], model: ReaderModel, documents: Mapping[str, Document] | None = None
+) -> list[Candidate]:
     """Every sentence of every passage with its probability of answering, best first."""
     out = []
     for i, hit in enumerate(hits):
+        doc = (documents or {}).get(hit.chunk.doc_id)
+        title = hit.title or (doc.title if doc else "")
         spans = quotable_sentences(hit.chunk.text)
-        rows = passage_features(query.whole, [hit.chunk.text[a:b] for a, b in spans])
+        rows = passage_features(query.whole, [hit.chunk.text[a:b] for a, b in spans], title)
         out += [Candidate(model.probability(r), i, s) for r, s in zip(rows, spans, strict=True)]
     return sorted(out, key=lambda c: -c.probability)
 
@@ -122,7 +126,8 @@ class LearnedReader:
 
     def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
         model = load_model(self.model_path)
-        ranked = rank_sentences(query, hits, model) if query.whole.tokens or query.whole.bigrams else []
+        asks = query.whole.tokens or query.whole.bigrams
+        ranked = rank_sentences(query, hits, model, documents) if asks else []
         if not ranked or ranked[0].probability < model.threshold:
             return self.decline(query.rewritten, hits)
         best = ranked[0]

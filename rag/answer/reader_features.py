@@ -30,6 +30,9 @@ _TAG_TYPE = {"m": "number", "t": "date", "nr": "person", "ns": "place", "nt": "o
 FEATURES: tuple[str, ...] = (
     "bigram_share",
     "bigram_idf_share",
+    "off_title_share",
+    "off_title_idf_share",
+    "focus_in",
     "token_share",
     "token_idf_share",
     "longest_run",
@@ -38,6 +41,9 @@ FEATURES: tuple[str, ...] = (
     "rank_inverse",
     "prev_idf_share",
     "next_idf_share",
+    "off_gap_to_best",
+    "prev_off_share",
+    "next_off_share",
     "novel_share",
     "log_length",
     "position",
@@ -74,7 +80,8 @@ def _longest_run(a: str, b: str) -> int:
 
 @lru_cache(maxsize=8192)
 def _tagged(folded: str) -> tuple[tuple[str, str], ...]:
-    return tuple((w.word, w.flag) for w in posseg().cut(folded))
+    # without the HMM: unknown words stay single characters, but tagging is several times faster
+    return tuple((w.word, w.flag) for w in posseg().cut(folded, HMM=False))
 
 
 def view(sentence: str, question_folded: str) -> SentenceView:
@@ -109,13 +116,18 @@ def _has_type(kind: str, v: SentenceView) -> bool:
     return kind in v.tags
 
 
-def passage_features(info: QuestionInfo, sentences: Sequence[str]) -> list[list[float]]:
-    """One feature row (in the order of FEATURES) per sentence of one passage."""
+def passage_features(info: QuestionInfo, sentences: Sequence[str], title: str = "") -> list[list[float]]:
+    """One feature row (in the order of FEATURES) per sentence of one passage of a document titled
+    `title`: what the question says besides the title is what tells a later sentence (which names
+    its subject by a pronoun, or not at all) from the opening one that names it."""
     if not sentences:
         return []
     views = [view(s, info.folded) for s in sentences]
     qgrams = sorted(info.bigrams)
     gram_idf = _idf(views, qgrams, lambda v, g: g in v.bigrams)
+    title_grams = pair_bigrams(fold(title))
+    off_idf = {g: w for g, w in gram_idf.items() if g not in title_grams}
+    focus = info.tokens[-1] if info.tokens else ""
     tok_idf = _idf(views, info.tokens, lambda v, t: t in v.folded)
     core = "".join(c for c in info.folded if c.isalnum())
     open_question = 0.0 if set(info.kinds) & set(TYPES) else 1.0
@@ -127,6 +139,9 @@ def passage_features(info: QuestionInfo, sentences: Sequence[str]) -> list[list[
             (
                 len(shared) / len(qgrams) if qgrams else 0.0,
                 _share(gram_idf, shared),
+                len(shared - title_grams) / len(off_idf) if off_idf else 0.0,
+                _share(off_idf, shared),
+                1.0 if focus and focus in v.folded else 0.0,
                 len(toks) / len(info.tokens) if info.tokens else 0.0,
                 _share(tok_idf, toks),
                 1 - len(shared) / len(v.bigrams) if v.bigrams else 0.0,
@@ -134,6 +149,7 @@ def passage_features(info: QuestionInfo, sentences: Sequence[str]) -> list[list[
         )
     idf_shares = [b[1] for b in base]
     best = max(idf_shares)
+    offs = [b[3] for b in base]
     order = sorted(range(len(views)), key=lambda i: -idf_shares[i])
     rank = {i: r for r, i in enumerate(order, 1)}
     rows = []
@@ -149,23 +165,23 @@ def passage_features(info: QuestionInfo, sentences: Sequence[str]) -> list[list[
             types += [wanted, has, wanted * has]
         rows.append(
             [
-                b[0],
-                b[1],
-                b[2],
-                b[3],
+                *b[:7],
                 min(_longest_run(core, v.folded), 12) / 12,
                 b[1] - best,
                 1.0 if b[1] == best else 0.0,
                 1 / rank[i],
                 idf_shares[i - 1] if i > 0 else 0.0,
                 idf_shares[i + 1] if i + 1 < n else 0.0,
-                b[4],
+                b[3] - max(offs),
+                offs[i - 1] if i > 0 else 0.0,
+                offs[i + 1] if i + 1 < n else 0.0,
+                b[7],
                 math.log1p(len(v.folded)),
                 i / (n - 1) if n > 1 else 0.0,
                 1.0 if i == 0 else 0.0,
                 math.log(n),
                 open_question,
-                open_question * b[4],
+                open_question * b[7],
                 1.0 if measure else 0.0,
                 *types,
             ]
