@@ -57,6 +57,13 @@ def answer(
     return final
 
 
+def stream_built(ans: Answer) -> Iterator[str | Answer]:
+    """A reader that writes its answer at once streams it as one text delta, then the Answer."""
+    if ans.text:
+        yield ans.text
+    yield ans
+
+
 # --- writing the answer ---------------------------------------------------------------------------
 
 
@@ -108,10 +115,7 @@ class ExtractiveAnswerer:
     def stream(
         self, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
     ) -> Iterator[str | Answer]:
-        ans = self.build(as_query(question), hits, documents)
-        if ans.text:
-            yield ans.text
-        yield ans
+        yield from stream_built(self.build(as_query(question), hits, documents))
 
     def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
         corpus = folded_corpus(documents)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.answer.citations import make_citation
-from rag.answer.extractive import ExtractiveAnswerer
+from rag.answer.extractive import ExtractiveAnswerer, stream_built
 from rag.answer.reader_features import FEATURES, passage_features
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
@@ -119,10 +119,7 @@ class LearnedReader:
     def stream(
         self, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
     ) -> Iterator[str | Answer]:
-        ans = self.build(as_query(question), hits, documents)
-        if ans.text:
-            yield ans.text
-        yield ans
+        yield from stream_built(self.build(as_query(question), hits, documents))
 
     def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
         model = load_model(self.model_path)

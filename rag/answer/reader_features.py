@@ -21,7 +21,7 @@ from rag.query.question import QuestionInfo
 from rag.retrieve.kinds import kind_patterns
 from rag.zh.numbers import numbers_with_measures, same_measure
 from rag.zh.text import fold
-from rag.zh.words import pair_bigrams, posseg
+from rag.zh.words import longest_common_run, pair_bigrams, posseg
 
 # answer types a question can ask for, and the jieba POS tags of words that can answer them
 TYPES = ("number", "date", "person", "place", "org")
@@ -63,19 +63,6 @@ class SentenceView:
     folded: str
     bigrams: frozenset[str]
     tags: frozenset[str]  # answer types its new words (not in the question) carry, by POS tag
-
-
-def _longest_run(a: str, b: str) -> int:
-    """The longest common substring of a and b, in characters."""
-    best, row = 0, [0] * (len(b) + 1)
-    for x in a:
-        prev = 0
-        for j, y in enumerate(b, 1):
-            cur = row[j]
-            row[j] = prev + 1 if x == y else 0
-            best = max(best, row[j])
-            prev = cur
-    return best
 
 
 @lru_cache(maxsize=8192)
@@ -166,7 +153,7 @@ def passage_features(info: QuestionInfo, sentences: Sequence[str], title: str = 
         rows.append(
             [
                 *b[:7],
-                min(_longest_run(core, v.folded), 12) / 12,
+                min(longest_common_run(core, v.folded), 12) / 12,
                 b[1] - best,
                 1.0 if b[1] == best else 0.0,
                 1 / rank[i],

@@ -53,7 +53,7 @@ def _retrieval_rows(result: EvalResult) -> tuple[list[str], list[list[str]]]:
     return ["mode", "subset", *names], rows
 
 
-_ANSWER_COLUMNS = (
+ANSWER_COLUMNS = (
     "n_answerable",
     "accuracy",
     "citation_precision",
@@ -66,11 +66,11 @@ _ANSWER_COLUMNS = (
 
 def _answer_rows(result: EvalResult) -> tuple[list[str], list[list[str]]]:
     rows = [
-        [name, *(_fmt(m[c], c) for c in _ANSWER_COLUMNS)]
+        [name, *(_fmt(m[c], c) for c in ANSWER_COLUMNS)]
         for name, m in result.answer_metrics.items()
         if m["n_answerable"] or m["n_unanswerable"]
     ]
-    return ["subset", *_ANSWER_COLUMNS], rows
+    return ["subset", *ANSWER_COLUMNS], rows
 
 
 def format_table(result: EvalResult, markdown: bool = False) -> str:

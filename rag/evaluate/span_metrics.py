@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from rag.zh.text import fold
+from rag.zh.words import longest_common_run
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|[^\W\d_a-z]", re.UNICODE)
 
@@ -23,25 +24,12 @@ def span_tokens(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(folded) if not unicodedata.category(t[0]).startswith("P")]
 
 
-def _longest_common_substring(a: Sequence[str], b: Sequence[str]) -> int:
-    best = 0
-    row = [0] * (len(b) + 1)
-    for x in a:
-        prev = 0
-        for j, y in enumerate(b, 1):
-            cur = row[j]
-            row[j] = prev + 1 if x == y else 0
-            best = max(best, row[j])
-            prev = cur
-    return best
-
-
 def char_f1(prediction: str, golds: Sequence[str]) -> float:
     pred = span_tokens(prediction)
     best = 0.0
     for gold in golds:
         ref = span_tokens(gold)
-        common = _longest_common_substring(pred, ref)
+        common = longest_common_run(pred, ref)
         if common:
             p, r = common / len(pred), common / len(ref)
             best = max(best, 2 * p * r / (p + r))

@@ -12,19 +12,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.evaluate.report import ANSWER_COLUMNS
 from rag.web.i18n import lang_of, strings, t
 from rag.web.markup import render
 
 RETRIEVAL_METRICS = ("R@1", "R@3", "R@5", "R@10", "MRR@10", "nDCG@10", "Cov@5")
-ANSWER_METRICS = (
-    "n_answerable",
-    "accuracy",
-    "citation_precision",
-    "uncited_answers",
-    "false_abstention",
-    "n_unanswerable",
-    "abstention_accuracy",
-)
 
 
 @dataclass(frozen=True)
@@ -55,9 +47,9 @@ def retrieval_table(results: dict, lang: str) -> Table:
 
 
 def answer_table(results: dict, lang: str) -> Table:
-    headers = (t(lang, "col_subset"), *(_label(lang, "metric", m) for m in ANSWER_METRICS))
+    headers = (t(lang, "col_subset"), *(_label(lang, "metric", m) for m in ANSWER_COLUMNS))
     rows = [
-        (_label(lang, "subset", subset), *(_cell(m.get(name, "")) for name in ANSWER_METRICS))
+        (_label(lang, "subset", subset), *(_cell(m.get(name, "")) for name in ANSWER_COLUMNS))
         for subset, m in results.get("answer_metrics", {}).items()
     ]
     return Table(headers, tuple(rows))

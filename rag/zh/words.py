@@ -4,6 +4,7 @@ character bigrams that match a question against a sentence."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -43,6 +44,19 @@ def posseg() -> Any:
 # run of word characters (a claim's bigrams: "12名" gives "2名", so the number stays bound to its unit)
 HAN_OR_ALNUM_RUNS = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")
 WORD_RUNS = re.compile(r"\w+")
+
+
+def longest_common_run(a: Sequence[str], b: Sequence[str]) -> int:
+    """The length of the longest run of items (characters, tokens) that a and b share, in order."""
+    best, row = 0, [0] * (len(b) + 1)
+    for x in a:
+        prev = 0
+        for j, y in enumerate(b, 1):
+            cur = row[j]
+            row[j] = prev + 1 if x == y else 0
+            best = max(best, row[j])
+            prev = cur
+    return best
 
 
 def pair_bigrams(folded: str, runs: re.Pattern[str] = WORD_RUNS) -> set[str]:
