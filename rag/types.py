@@ -18,6 +18,11 @@ class Document:
     source: str = ""  # publisher / 来源 when the text states it
     date: str = ""  # ISO date (YYYY-MM-DD) when the text states it
     content_hash: str = ""  # sha256 of the file bytes: decides whether to re-embed
+    author: str = ""  # 作者/记者/通讯员 when the text states it
+    kind: str = ""  # file type as read: "txt", "md", "html", "pdf", "docx"
+    size: int = 0  # bytes of the file
+    pages: tuple[int, ...] = ()  # offset in `text` where each page starts (PDF); () when not paged
+    added: str = ""  # ISO date-time the document first entered the index
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Citation:
     quote: str
     start: int
     end: int
+    page: int = 0  # 1-based page of the quote's start in a paged document (PDF); 0 when not paged
 
 
 @dataclass(frozen=True)
