@@ -49,10 +49,9 @@ def cmd_index(args) -> int:
     if args.rebuild:
         pipeline = Pipeline(Path(args.index), settings, None)
     report = pipeline.sync(paths, rebuild=args.rebuild, progress=not args.json, prune=args.prune)
-    for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    for skipped in report.skipped:
-        print(f"skipped: {skipped}", file=sys.stderr)
+    from rag.ingest.summary import index_summary
+
+    print(index_summary(report), file=sys.stderr)  # one block: indexed, skipped, failed, warnings
     if args.json:
         out = {**report.__dict__, "skipped": [s.__dict__ for s in report.skipped]}
         _print_json({**out, "summary": report.summary(), "index": str(args.index)})

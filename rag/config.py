@@ -68,6 +68,8 @@ class Settings:
     # the word BM25 of a Milvus index: "local" (bm25s with the project's jieba, as the folder store)
     # or "engine" (Milvus's BM25 with its jieba analyzer; eval/milvus_bm25.py measures both)
     milvus_bm25: str = "local"
+    # --- ingestion (index time; docs/formats.md) ---
+    max_file_mb: float = 20  # `rag index` skips bigger files with a message (the page: max_upload_mb)
     # --- limits on what the page and its API accept (query time; rag/web/limits.py) ---
     max_question_chars: int = 500  # a 100,000-character question held /search for 200 s
     max_history_turns: int = 20  # earlier (question, answer) pairs an /ask call may send

@@ -21,7 +21,7 @@ def hit_to_dict(hit: Hit) -> dict:
 
 
 def citation_to_dict(citation: Citation) -> dict:
-    return {
+    out = {
         "n": citation.n,
         "chunk_id": citation.chunk_id,
         "doc_id": citation.doc_id,
@@ -30,6 +30,9 @@ def citation_to_dict(citation: Citation) -> dict:
         "start": citation.start,
         "end": citation.end,
     }
+    if citation.page:  # a paged document (PDF): the 1-based page the quote starts on
+        out["page"] = citation.page
+    return out
 
 
 def search_to_dict(query: str, hits: list[Hit]) -> dict:

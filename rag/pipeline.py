@@ -123,7 +123,7 @@ class Pipeline:
         from rag.ingest.corpus import ids_under, read_corpus
 
         paths = [Path(p) for p in corpus_paths]
-        found, given = read_corpus(paths), {p.resolve() for p in paths}
+        found, given = read_corpus(paths, self.settings.max_file_mb, progress), {p.resolve() for p in paths}
         recorded = [] if (prune or rebuild) else [p for p in self.corpus_paths() if p.resolve() not in given]
         new = [p for p in paths if not any(p.resolve().is_relative_to(r.resolve()) for r in recorded)]
         keep = {s.doc_id for s in found.skipped} | ids_under(recorded)  # a bad file keeps its indexed version
@@ -131,18 +131,16 @@ class Pipeline:
             keep |= {d.id for d in self.documents()}
         corpus = store.corpus_entries(self.index_dir, recorded + new)
         report = self._apply(found.documents, True, rebuild, progress, corpus=corpus, keep=keep)
-        return replace(report, skipped=found.skipped)
+        return replace(report, skipped=found.skipped, warnings=report.warnings + found.warnings)
 
     def add_files(self, paths: Sequence[Path | str], progress: bool = False) -> UpdateReport:
         """Index these files (new or changed) without touching other documents."""
         from rag.ingest.documents import iter_documents
 
-        docs = list(iter_documents([Path(p) for p in paths]))
-        return self._apply(docs, remove_missing=False, progress=progress)
+        return self._apply(list(iter_documents([Path(p) for p in paths])), False, progress=progress)
 
     def remove_documents(self, doc_ids: Collection[str]) -> UpdateReport:
-        unknown = sorted(set(doc_ids) - set(self.snapshot.documents))
-        if unknown:
+        if unknown := sorted(set(doc_ids) - set(self.snapshot.documents)):
             raise KeyError(f"not in the index: {', '.join(unknown)}")
         with self._update_lock:
             snap = self.snapshot.updated(remove=doc_ids)
@@ -160,6 +158,7 @@ class Pipeline:
         keep: Collection[str] = (),
     ) -> UpdateReport:
         from rag.index.chunking import chunk_document
+        from rag.ingest.added import stale, stamp_added
         from rag.zh.text import fold
 
         with self._update_lock:
@@ -175,9 +174,10 @@ class Pipeline:
             if current is not None and rebuild:
                 current = None
             old = current.documents if current else {}
+            docs = stamp_added(docs, old)  # when each document first entered the index, kept across updates
             incoming = {d.id: d for d in docs}
             added = [d for d in docs if d.id not in old]
-            changed = [d for d in docs if d.id in old and old[d.id].content_hash != d.content_hash]
+            changed = [d for d in docs if d.id in old and stale(old[d.id], d)]  # text or metadata
             removed = sorted(set(old) - set(incoming) - set(keep)) if remove_missing else []
             unchanged = len(old) - len(removed) - len(changed)
             todo = added + changed

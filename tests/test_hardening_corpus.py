@@ -105,11 +105,11 @@ def test_utf16_text_is_read_not_called_binary(tmp_path):
 
 
 def test_other_formats_in_a_folder_are_reported(tmp_path, small_corpus, fake_embedder):
-    for name in ("report.pdf", "notes.docx", "page.html"):
-        (small_corpus / name).write_bytes(b"%PDF-1.4 whatever")
+    for name in ("sheet.xlsx", "slides.pptx", "photo.png"):
+        (small_corpus / name).write_bytes(b"PK whatever")
     p = Pipeline.build([small_corpus], tmp_path / "index", _settings(), fake_embedder)
     skipped = {s.path.rsplit("/", 1)[-1]: s.reason for s in p.sync([small_corpus]).skipped}
-    assert set(skipped) == {"report.pdf", "notes.docx", "page.html"}
+    assert set(skipped) == {"sheet.xlsx", "slides.pptx", "photo.png"}
     assert all(r.startswith("unsupported file type") for r in skipped.values())
 
 

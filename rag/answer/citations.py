@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
+from rag.ingest.pages import page_of
 from rag.types import Chunk, Citation, Document, Hit
 from rag.zh.lexicon import lexicon
 from rag.zh.numbers import numbers_with_measures
@@ -112,7 +114,7 @@ def renumber(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citat
     # "[1][1]" after merging two claims' markers: keep one
     new_text = re.sub(r"(\[\d+\])(?:\1)+", r"\1", new_text)
     renumbered = tuple(
-        Citation(new, old.chunk_id, old.doc_id, old.title, old.quote, old.start, old.end)
+        replace(old, n=new)
         for old_n, new in sorted(mapping.items(), key=lambda kv: kv[1])
         for old in (by_n[old_n],)
     )
@@ -142,7 +144,14 @@ def make_citation(n: int, hit: Hit, span: tuple[int, int], documents: Mapping[st
         quote = chunk.text[start - chunk.start : end - chunk.start]
         title = hit.title
     return Citation(
-        n=n, chunk_id=chunk.id, doc_id=chunk.doc_id, title=title, quote=quote, start=start, end=end
+        n=n,
+        chunk_id=chunk.id,
+        doc_id=chunk.doc_id,
+        title=title,
+        quote=quote,
+        start=start,
+        end=end,
+        page=page_of(doc, start),
     )
 
 

@@ -18,6 +18,7 @@ from rag.cases.question import CaseQuestion
 from rag.cases.select import select_cases, stated_totals
 from rag.cases.stored import DocCases, all_cases, all_totals
 from rag.cases.totals import Total
+from rag.ingest.pages import page_of
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Chunk, Citation, Document, Hit
 from rag.zh.lexicon import lexicon
@@ -98,9 +99,9 @@ class _Cite:
             if (c.doc_id, c.start, c.end) == (doc_id, *span):
                 return f"[{c.n}]"
         chunk = next((c for c in self.chunks if c.doc_id == doc_id and c.start <= span[0] < c.end), None)
-        n = len(self.out) + 1
+        n, page = len(self.out) + 1, page_of(doc, span[0])
         self.out.append(
-            Citation(n, chunk.id if chunk else "", doc_id, doc.title, doc.text[slice(*span)], *span)
+            Citation(n, chunk.id if chunk else "", doc_id, doc.title, doc.text[slice(*span)], *span, page)
         )
         return f"[{n}]"
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.index.docrow import document_from_row
 from rag.index.milvus_rows import MANIFEST_KEY, TEXT_BYTES, chunk_row, document_rows, manifest_row
 from rag.index.milvus_view import MilvusView, Pending, VectorCache, lexical_for
 from rag.index.snapshot import IndexError
@@ -229,7 +230,7 @@ class MilvusStore:
             if fields.pop("chunks") != len(spans.get(doc_id, [])):
                 incomplete.append(doc_id)
                 continue
-            doc = documents[doc_id] = Document(**fields)
+            doc = documents[doc_id] = document_from_row(fields)
             for key, start, end in sorted(spans.get(doc_id, []), key=lambda s: s[1]):
                 chunks[key] = Chunk(id=key, doc_id=doc_id, text=doc.text[start:end], start=start, end=end)
         if incomplete:  # an interrupted update: these are re-indexed by the next `rag index`

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from rag.cases.stored import complete, doc_cases_from_dict, doc_cases_to_dict
 from rag.config import VERSION
+from rag.index.docrow import document_from_row
 from rag.index.lexical import LexicalIndex
 from rag.index.snapshot import (
     FORMAT_VERSION,
@@ -32,7 +33,7 @@ from rag.index.snapshot import (
     load_faiss,
     now_iso,
 )
-from rag.types import Chunk, Document
+from rag.types import Chunk
 
 MANIFEST = "manifest.json"
 
@@ -117,7 +118,7 @@ def load_snapshot(index_dir: Path, embedder_name: str) -> Snapshot:
     check_compatible(manifest, embedder_name, index_dir)
     gen = index_dir / manifest["generation"]
     try:
-        documents = {row["id"]: Document(**row) for row in _read_jsonl(gen / "documents.jsonl")}
+        documents = {row["id"]: document_from_row(row) for row in _read_jsonl(gen / "documents.jsonl")}
         chunks = {row["id"]: Chunk(**row) for row in _read_jsonl(gen / "chunks.jsonl")}
         vectors = faiss.read_index(str(gen / "vectors.faiss"))
         views = lexical_views()

@@ -11,21 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from rag.ingest.article import Article
 from rag.ingest.metadata import find_date, find_source
 from rag.ingest.rules import HEAD_WINDOW, LABEL_RE, TAIL_MAX, TIME_RE, TITLE_MAX, ends_sentence, page_rules
 from rag.zh.text import fold
-
-
-@dataclass(frozen=True)
-class Article:
-    """What cleaning finds in a page's text (before it becomes a Document)."""
-
-    title: str
-    text: str
-    source: str = ""
-    date: str = ""
 
 
 def _is_furniture(folded: str) -> bool:
@@ -111,8 +101,10 @@ def clean_page(text: str) -> Article:
         body_seen = body_seen or (i != title_idx and ends_sentence(f))
     keep = [i for i in keep if i < end and (i == title_idx or not _is_footer(folded[i]))]
 
-    # 4. Tail: short unfinished lines after the last sentence are links and site names.
-    while keep and keep[-1] != title_idx:
+    # 4. Tail: short unfinished lines after the last sentence are links and site names, but only on a
+    # page that shows its site (navigation or a footer marker): elsewhere they are headings and list
+    # items of the text's last section (a manual's 附录, 常见问题).
+    while (start > 0 or end < n) and keep and keep[-1] != title_idx:
         f = folded[keep[-1]].strip()
         if ends_sentence(f) or len(f) > TAIL_MAX or _is_byline(f) or LABEL_RE.match(f):
             break
@@ -125,6 +117,44 @@ def clean_page(text: str) -> Article:
         text=_join(lines, keep),
         source=find_source(page_lines, lead),
         date=find_date([fold(x) for x in page_lines]),
+    )
+
+
+def looks_like_page(text: str) -> bool:
+    """Whether the text shows signs of a saved web page (navigation, share / related-article footers,
+    font and print controls, labelled publication metadata); only such text is cleaned as a page."""
+    rules = page_rules()
+    head = 0
+    for line in text.split("\n"):
+        f = fold(line).strip()
+        if not f:
+            continue
+        head += 1
+        if head <= HEAD_WINDOW and rules.crumb.search(f) and not ends_sentence(f):
+            return True
+        if _is_footer(f) or _is_furniture(f) or (len(f) <= TITLE_MAX and rules.date_label.match(f)):
+            return True
+        if len(f) <= TITLE_MAX and rules.source.match(f):
+            return True
+    return False
+
+
+def drop_footer_lines(text: str) -> str:
+    """Text without share / related-article marker lines (what an HTML extractor may leave behind)."""
+    lines = [line if line.strip() else "" for line in text.split("\n")]
+    keep = [i for i, line in enumerate(lines) if line and not _is_footer(fold(line))]
+    return _join(lines, keep)
+
+
+def parse_plain(text: str) -> Article:
+    """Text that is not a saved page, kept as written; a short first line that is no sentence is its title."""
+    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    non_empty = [line for line in text.split("\n") if line.strip()]
+    return Article(
+        title=first if _title_like(fold(first)) and not ends_sentence(fold(first)) else "",
+        text=text.strip("\n"),
+        source=find_source(non_empty[:10], non_empty[:3]),
+        date=find_date([fold(x) for x in non_empty[:10]]),
     )
 
 

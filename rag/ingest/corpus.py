@@ -7,7 +7,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.ingest.documents import SUPPORTED_SUFFIXES, IngestError, collect_files, hidden, load_document
+from rag.ingest.boilerplate import drop_repeated
+from rag.ingest.documents import (
+    DEFAULT_MAX_FILE_MB,
+    SUPPORTED_SUFFIXES,
+    IngestError,
+    collect_files,
+    hidden,
+    read_document,
+)
 from rag.types import Document, Skipped
 
 
@@ -15,6 +23,7 @@ from rag.types import Document, Skipped
 class Corpus:
     documents: tuple[Document, ...]
     skipped: tuple[Skipped, ...]
+    warnings: tuple[str, ...] = ()  # read, with something assumed (which file, what): said, not hidden
 
 
 def _doc_id(path: Path, root: Path) -> str:
@@ -36,18 +45,25 @@ def unsupported_files(folders: Iterable[Path]) -> list[tuple[Path, Path]]:
     )
 
 
-def read_corpus(paths: Sequence[Path]) -> Corpus:
-    """The Documents of every supported file under `paths`, and the files skipped with their reason.
-    A path that does not exist is still an error (the command itself is wrong, not one file)."""
+def read_corpus(
+    paths: Sequence[Path], max_file_mb: float = DEFAULT_MAX_FILE_MB, progress: bool = False
+) -> Corpus:
+    """The Documents of every supported file under `paths`, the files skipped with their reason, and the
+    warnings of files read with an assumption. A path that does not exist is still an error (the command
+    itself is wrong, not one file). Lines repeated across a folder's documents are dropped (boilerplate)."""
     docs: list[Document] = []
     skipped: list[Skipped] = []
+    warnings: list[str] = []
     ids: dict[str, Path] = {}
-    for f, root in collect_files([Path(p) for p in paths]):
+    files = collect_files([Path(p) for p in paths])
+    for f, root in _progress(files, progress):
         try:
-            doc = load_document(f, root)
+            loaded = read_document(f, root, max_file_mb)
         except IngestError as exc:
             skipped.append(Skipped(str(f), _doc_id(f, root), exc.reason))
             continue
+        doc = loaded.document
+        warnings.extend(loaded.warnings)
         if doc.id in ids:  # the first file keeps the id; the other is named, not silently merged
             skipped.append(Skipped(str(f), "", f"same document id {doc.id!r} as {ids[doc.id]}"))
             continue
@@ -56,7 +72,17 @@ def read_corpus(paths: Sequence[Path]) -> Corpus:
     for f, _ in unsupported_files(Path(p) for p in paths):
         suffixes = " ".join(SUPPORTED_SUFFIXES)
         skipped.append(Skipped(str(f), "", f"unsupported file type {f.suffix or '(none)'}; read: {suffixes}"))
-    return Corpus(tuple(docs), tuple(skipped))
+    docs, notes = drop_repeated(docs)
+    return Corpus(tuple(docs), tuple(skipped), tuple(warnings + notes))
+
+
+def _progress(files: list, on: bool):
+    """A progress bar over the files when asked and there are enough to wait for."""
+    if not on or len(files) < 20:
+        return files
+    from tqdm import tqdm
+
+    return tqdm(files, desc="reading files", unit="file")
 
 
 def ids_under(folders: Iterable[Path]) -> set[str]:

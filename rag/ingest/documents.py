@@ -1,20 +1,24 @@
 """Files -> Documents: which files a corpus holds, and each one read, decoded and cleaned.
 
-A .txt file is a web page saved as text (rag.ingest.cleaning removes navigation and furniture);
-a .md file is authored and kept whole. A document's id is its path relative to the corpus folder.
+Each format has its reader (rag.ingest.readers): a .txt that looks like a saved web page is cleaned of
+navigation and furniture (rag.ingest.cleaning), other text is kept as written; .md is authored and kept
+whole; .html, .pdf and .docx are read by trafilatura, pypdf and python-docx. A document's id is its path
+relative to the corpus folder. What a reader was unsure of comes back as warnings, never hidden.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from rag.ingest.cleaning import clean_page, parse_markdown
-from rag.ingest.decode import UndecodableError, decode
+from rag.ingest.article import Article
+from rag.ingest.metadata import complete
+from rag.ingest.readers import KINDS, SUPPORTED_SUFFIXES, ReadError, read_article
 from rag.types import Document
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md")
+DEFAULT_MAX_FILE_MB = 20  # Settings.max_file_mb: bigger files are skipped with a message
 
 
 class IngestError(ValueError):
@@ -26,16 +30,34 @@ class IngestError(ValueError):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A file read into a Document, and what the reading was not sure of (one sentence each)."""
+
+    document: Document
+    warnings: tuple[str, ...] = ()
+
+
 def _unsupported(path: Path) -> str:
     return f"unsupported file type {path.suffix or '(none)'}; supported: {' '.join(SUPPORTED_SUFFIXES)}"
 
 
-def load_document(path: Path, root: Path) -> Document:
-    """Read one .txt / .md file into a Document whose id is its path relative to `root`."""
+def load_document(path: Path, root: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Document:
+    """Read one supported file into a Document whose id is its path relative to `root`."""
+    return read_document(path, root, max_file_mb).document
+
+
+def read_document(path: Path, root: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Loaded:
+    """Like load_document, with the reading's warnings (assumed encoding, text kept uncleaned ...)."""
     path, root = Path(path), Path(root)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise IngestError(path, _unsupported(path))
     try:
+        size = path.stat().st_size
+        if size > max_file_mb * 1024 * 1024:
+            raise IngestError(
+                path, f"file too large ({size / 2**20:.1f} MB; the limit is max_file_mb = {max_file_mb:g})"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(path, f"cannot read the file: {exc.strerror or exc}") from None
@@ -43,23 +65,26 @@ def load_document(path: Path, root: Path) -> Document:
         doc_id = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         raise IngestError(path, f"not inside the corpus folder {root}") from None
-    try:
-        text = decode(data)
-    except UndecodableError as exc:
-        raise IngestError(path, f"{exc}") from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if not data.strip():
         raise IngestError(path, "the file is empty")
-    article = parse_markdown(text) if path.suffix.lower() == ".md" else clean_page(text)
-    if not article.text.strip():
-        raise IngestError(path, "no article text left after removing navigation and page furniture")
-    return Document(
-        id=doc_id,
-        title=article.title or Path(doc_id).stem,
-        text=article.text,
-        source=article.source,
-        date=article.date,
-        content_hash=hashlib.sha256(data).hexdigest(),
+    try:
+        article: Article = complete(read_article(path.suffix.lower(), data))
+    except ReadError as exc:
+        raise IngestError(path, str(exc)) from None
+    return Loaded(
+        Document(
+            id=doc_id,
+            title=article.title or Path(doc_id).stem,
+            text=article.text,
+            source=article.source,
+            date=article.date,
+            content_hash=hashlib.sha256(data).hexdigest(),
+            author=article.author,
+            kind=KINDS[path.suffix.lower()],
+            size=size,
+            pages=article.pages,
+        ),
+        tuple(f"{path}: {w}" for w in article.warnings),
     )
 
 

@@ -32,6 +32,9 @@ class PageRules:
     source: re.Pattern[str]
     dateline: re.Pattern[str]
     byline: re.Pattern[str]
+    author: re.Pattern[str]
+    month_day: re.Pattern[str]
+    year: re.Pattern[str]
 
 
 def _alt(words: tuple[str, ...]) -> str:
@@ -63,6 +66,9 @@ def page_rules() -> PageRules:
         rf"^\W?(?:{'|'.join(words('ingest.byline_labels'))}|{text('ingest.byline_end')}\W?$)"
         rf"|{re.escape(text('ingest.photo_credit'))}\s*$"
     )
+    labels = _alt(tuple(re.escape(w) for w in words("ingest.author_labels")))
+    one = rf"{text('ingest.author_name')}(?![\u4e00-\u9fff])"
+    author = rf"{labels}\s*:?\s*(?P<v>{one}(?:[\s、,]+(?!{labels}){one})*)"
     return PageRules(
         sentence_end=text("text.sentence_ends") + text("ingest.line_ends"),
         closers=text("text.closers"),
@@ -75,6 +81,9 @@ def page_rules() -> PageRules:
         source=re.compile(source),
         dateline=re.compile(dateline),
         byline=re.compile(byline),
+        author=re.compile(author),
+        month_day=re.compile(text("ingest.month_day_date")),
+        year=re.compile(text("ingest.year_mention")),
     )
 
 

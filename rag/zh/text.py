@@ -165,6 +165,17 @@ def original_span(mapping: list[int], start: int, end: int) -> tuple[int, int]:
     return mapping[start], mapping[end - 1] + 1
 
 
+def strip_artefacts(text: str) -> str:
+    """The original text without conversion artefacts (監(jiān)督 -> 監督): what a title shows. Other
+    characters stay as written (no NFKC, no Traditional -> Simplified)."""
+    if ")" not in text:
+        return text
+    nfkc, src = _nfkc(text)
+    _, kept = _remove_artefacts(nfkc, src)
+    keep = set(kept)
+    return "".join(ch for i, ch in enumerate(text) if i in keep)
+
+
 def is_traditional(text: str) -> bool:
     """Heuristic: at least 5% of the Han characters change under Traditional -> Simplified."""
     before, src = _nfkc(text)

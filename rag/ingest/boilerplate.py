@@ -1,0 +1,89 @@
+"""Boilerplate found by repetition: the same short line in many documents of one folder (a site's header,
+footer or copyright line) is furniture, whatever words it uses. Works on whole lines, so the documents'
+text stays made of their own lines; page offsets move with the text."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import PurePosixPath
+
+from rag.types import Document
+from rag.zh.lexicon import lexicon
+
+
+def _folder(doc: Document) -> str:
+    return str(PurePosixPath(doc.id).parent)
+
+
+def _edges(doc: Document) -> set[int]:
+    """Indexes of the lines at the top and bottom of the text, where headers and footers stand (a
+    section heading shared by many reports, inside their bodies, is no boilerplate)."""
+    k = int(lexicon().number("ingest.repeated_edge_lines"))
+    filled = [i for i, x in enumerate(doc.text.split("\n")) if x.strip()]
+    return set(filled[:k] + filled[-k:])
+
+
+def repeated_lines(docs: Sequence[Document]) -> dict[str, set[str]]:
+    """Folder -> the stripped lines repeated across enough of its documents to be boilerplate."""
+    lx = lexicon()
+    min_docs, share = lx.number("ingest.repeated_min_docs"), lx.number("ingest.repeated_share")
+    longest = lx.number("ingest.repeated_max_chars")
+    groups: dict[str, list[Document]] = defaultdict(list)
+    for d in docs:
+        groups[_folder(d)].append(d)
+    out: dict[str, set[str]] = {}
+    for folder, members in groups.items():
+        if len(members) < min_docs:
+            continue
+        counts = Counter(
+            line
+            for d in members
+            for line in {x.strip() for i, x in enumerate(d.text.split("\n")) if i in _edges(d)}
+            if 0 < len(line) <= longest
+        )
+        need = max(min_docs, share * len(members))
+        lines = {line for line, c in counts.items() if c >= need}
+        if lines:
+            out[folder] = lines
+    return out
+
+
+def _drop(doc: Document, lines: set[str]) -> Document:
+    kept: list[str] = []
+    removed_before: list[tuple[int, int]] = []  # (old offset, chars removed up to it)
+    pos = removed = 0
+    edges = _edges(doc)
+    for i, line in enumerate(doc.text.split("\n")):
+        if i in edges and line.strip() in lines and line.strip() != doc.title.strip():
+            removed += len(line) + 1
+        else:
+            kept.append(line)
+        pos += len(line) + 1
+        removed_before.append((pos, removed))
+    text = "\n".join(kept).strip("\n")
+    if not text.strip() or removed == 0:
+        return doc
+    lead = len("\n".join(kept)) - len("\n".join(kept).lstrip("\n"))
+
+    def moved(offset: int) -> int:
+        gone = max((r for p, r in removed_before if p <= offset), default=0)
+        return max(0, offset - gone - lead)
+
+    tag = hashlib.sha256((doc.content_hash + "\n" + "\n".join(sorted(lines))).encode()).hexdigest()
+    return replace(doc, text=text, pages=tuple(moved(p) for p in doc.pages), content_hash=tag)
+
+
+def drop_repeated(docs: Sequence[Document]) -> tuple[list[Document], list[str]]:
+    """The documents without their folder's repeated lines, and one note per folder saying what went.
+    The content hash changes with what was dropped, so a document re-embeds when its boilerplate does."""
+    found = repeated_lines(docs)
+    out = [_drop(d, found[_folder(d)]) if _folder(d) in found else d for d in docs]
+    notes = [
+        f"{folder}: dropped {len(lines)} lines repeated across its documents (site boilerplate), "
+        f"e.g. {sorted(lines)[0]!r}"
+        for folder, lines in sorted(found.items())
+    ]
+    return out, notes
