@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from rag.ingest.rules import ends_sentence
 from rag.types import Document
 from rag.zh.lexicon import lexicon
+from rag.zh.text import fold, strip_artefacts
 
 
 def _folder(doc: Document) -> str:
@@ -19,11 +21,15 @@ def _folder(doc: Document) -> str:
 
 
 def _edges(doc: Document) -> set[int]:
-    """Indexes of the lines at the top and bottom of the text, where headers and footers stand (a
-    section heading shared by many reports, inside their bodies, is no boilerplate)."""
+    """Indexes of the lines where headers and footers stand: before the title (when the text holds it)
+    and after the last line that ends a sentence, at most `repeated_edge_lines` each. A heading shared by
+    many reports stands inside their bodies and is no boilerplate."""
     k = int(lexicon().number("ingest.repeated_edge_lines"))
-    filled = [i for i, x in enumerate(doc.text.split("\n")) if x.strip()]
-    return set(filled[:k] + filled[-k:])
+    lines = doc.text.split("\n")
+    filled = [i for i, x in enumerate(lines) if x.strip()]
+    title = next((i for i in filled if strip_artefacts(lines[i].strip()) == doc.title), -1)
+    last = max((i for i in filled if ends_sentence(fold(lines[i]))), default=len(lines))
+    return {i for i in filled[:k] if i < title} | {i for i in filled[-k:] if i > last}
 
 
 def repeated_lines(docs: Sequence[Document]) -> dict[str, set[str]]:
@@ -83,7 +89,7 @@ def drop_repeated(docs: Sequence[Document]) -> tuple[list[Document], list[str]]:
     out = [_drop(d, found[_folder(d)]) if _folder(d) in found else d for d in docs]
     notes = [
         f"{folder}: dropped {len(lines)} lines repeated across its documents (site boilerplate), "
-        f"e.g. {sorted(lines)[0]!r}"
+        f"{', '.join(repr(x) for x in sorted(lines)[:3])}{' ...' if len(lines) > 3 else ''}"
         for folder, lines in sorted(found.items())
     ]
     return out, notes

@@ -139,11 +139,17 @@ def looks_like_page(text: str) -> bool:
     return False
 
 
-def drop_footer_lines(text: str) -> str:
-    """Text without share / related-article marker lines (what an HTML extractor may leave behind)."""
+def drop_page_lines(text: str) -> str:
+    """Text without the lines of page furniture an HTML extractor may leave behind: share /
+    related-article markers, font and print controls, breadcrumb trails."""
     lines = [line if line.strip() else "" for line in text.split("\n")]
-    keep = [i for i, line in enumerate(lines) if line and not _is_footer(fold(line))]
-    return _join(lines, keep)
+
+    def furniture(line: str) -> bool:
+        f = fold(line).strip()
+        crumb = page_rules().crumb.search(f) and not ends_sentence(f)
+        return _is_footer(f) or _is_furniture(f) or bool(crumb)
+
+    return _join(lines, [i for i, line in enumerate(lines) if line and not furniture(line)])
 
 
 def parse_plain(text: str) -> Article:

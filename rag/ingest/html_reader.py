@@ -7,10 +7,11 @@ Document's text as is, so citation offsets point into exactly what people are sh
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 from rag.ingest.article import Article
-from rag.ingest.cleaning import drop_footer_lines
+from rag.ingest.cleaning import drop_page_lines
 from rag.ingest.metadata import find_source
 
 
@@ -22,6 +23,7 @@ def read_html(data: bytes) -> Article:
     import trafilatura  # lazily: heavy (lxml, dateparser), and only HTML needs it
     from trafilatura.metadata import extract_metadata
 
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # "empty HTML tree": HtmlError says it
     with warnings.catch_warnings():  # lxml's FutureWarning about element truth-testing, not ours
         warnings.simplefilter("ignore", FutureWarning)
         text = trafilatura.extract(
@@ -34,9 +36,9 @@ def read_html(data: bytes) -> Article:
             favor_precision=True,  # share bars and link lists are left out rather than kept
         )
         meta = extract_metadata(data)
-    if not text or not text.strip():
-        raise HtmlError("no article text found in the HTML page")
-    text = drop_footer_lines(text.replace("\r\n", "\n").strip("\n"))
+    text = drop_page_lines((text or "").replace("\r\n", "\n").strip("\n"))
+    if not text.strip():
+        raise HtmlError("no article text found in the HTML page (only navigation, or no text at all)")
     lines = [line for line in text.split("\n") if line.strip()]
     sitename = (meta.sitename or "").strip() if meta else ""
     return Article(

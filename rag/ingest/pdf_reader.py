@@ -9,6 +9,7 @@ numbers are dropped. A PDF without a text layer (a scan) or one pypdf cannot par
 from __future__ import annotations
 
 import io
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -103,6 +104,7 @@ def _title(meta_title: str, running: list[str], lines: list[str]) -> str:
 def read_pdf(data: bytes) -> Article:
     from pypdf import PdfReader  # lazily: only PDFs need it
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # damage is reported once, by PdfError
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
