@@ -4,7 +4,6 @@ text stays made of their own lines; page offsets move with the text."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -78,13 +77,13 @@ def _drop(doc: Document, lines: set[str]) -> Document:
         gone = max((r for p, r in removed_before if p <= offset), default=0)
         return max(0, offset - gone - lead)
 
-    tag = hashlib.sha256((doc.content_hash + "\n" + "\n".join(sorted(lines))).encode()).hexdigest()
-    return replace(doc, text=text, pages=tuple(moved(p) for p in doc.pages), content_hash=tag)
+    return replace(doc, text=text, pages=tuple(moved(p) for p in doc.pages))
 
 
 def drop_repeated(docs: Sequence[Document]) -> tuple[list[Document], list[str]]:
     """The documents without their folder's repeated lines, and one note per folder saying what went.
-    The content hash changes with what was dropped, so a document re-embeds when its boilerplate does."""
+    A document whose text changes so (a new file in the folder repeats one of its lines) is updated by the
+    next index run: the pipeline compares the text read with the text stored (rag.ingest.added.stale)."""
     found = repeated_lines(docs)
     out = [_drop(d, found[_folder(d)]) if _folder(d) in found else d for d in docs]
     notes = [

@@ -142,16 +142,30 @@ def _han(text: str) -> list[str]:
     return [c for c in text if "\u4e00" <= c <= "\u9fff"]
 
 
+def _punct(c: str) -> bool:
+    """CJK punctuation and full-width forms: common in both encodings' texts."""
+    return "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"
+
+
+def _share(text: str, common) -> float:
+    """Share of the non-ASCII characters that are common in the encoding (its common Han characters,
+    CJK punctuation): a wrong reading spends its characters on private-use code points, kana, rare Han."""
+    wide = [c for c in text if not c.isascii() and not c.isspace()]
+    return (
+        sum(1 for c in wide if _punct(c) or ("\u4e00" <= c <= "\u9fff" and common(c))) / len(wide)
+        if wide
+        else 0.0
+    )
+
+
 def _gb_common(text: str) -> float:
-    """Share of Han characters in GB2312 (the common Simplified set)."""
-    han = _han(text)
-    return sum(1 for c in han if _encodable(c, "gb2312")) / len(han) if han else 0.0
+    """Share in GB2312 (the common Simplified set)."""
+    return _share(text, lambda c: _encodable(c, "gb2312"))
 
 
 def _big5_common(text: str) -> float:
-    """Share of Han characters in Big5 level 1 (the frequently used Traditional set)."""
-    han = _han(text)
-    return sum(1 for c in han if 0xA4 <= c.encode("cp950")[0] <= 0xC6) / len(han) if han else 0.0
+    """Share in Big5 level 1 (the frequently used Traditional set)."""
+    return _share(text, lambda c: 0xA4 <= c.encode("cp950")[0] <= 0xC6)
 
 
 def _encodable(ch: str, codec: str) -> bool:
