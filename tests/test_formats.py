@@ -229,6 +229,15 @@ def test_mixed_encodings_are_read_line_by_line_with_a_warning(tmp_path):
     assert "mixed encodings" in loaded.warnings[0] and "gb18030" in loaded.warnings[0]
 
 
+def test_damaged_characters_are_said(tmp_path):
+    damaged = "某县通报\n\n经查，锟斤拷锟斤拷刘某违规收受礼金\ufffd\ufffd。"
+    (tmp_path / "m.txt").write_text(damaged, encoding="utf-8")
+    loaded = read_document(tmp_path / "m.txt", tmp_path)
+    assert len(loaded.warnings) == 1 and "2 runs of damaged characters" in loaded.warnings[0]
+    (tmp_path / "ok.txt").write_text("某县通报\n\n经查，刘某违规收受礼金。", encoding="utf-8")
+    assert read_document(tmp_path / "ok.txt", tmp_path).warnings == ()
+
+
 def test_an_unsure_reading_says_what_was_assumed(tmp_path):
     # Latin-1 French: neither GB18030 nor Big5 reads it as Chinese; read, and said so
     (tmp_path / "fr.txt").write_bytes(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from rag.ingest.article import Article
 from rag.ingest.cleaning import clean_page, looks_like_page, parse_markdown, parse_plain
 from rag.ingest.decode import UndecodableError, decode_file
+from rag.zh.lexicon import lexicon
 
 # suffix -> Document.kind
 KINDS: dict[str, str] = {
@@ -30,8 +33,8 @@ def read_text(data: bytes, markdown: bool) -> Article:
         decoded = decode_file(data)
     except UndecodableError as exc:
         raise ReadError(str(exc)) from None
-    warnings = (decoded.warning,) if decoded.warning else ()
     text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+    warnings = tuple(w for w in (decoded.warning, mojibake_note(text)) if w)
     if not text.strip():
         raise ReadError("the file is empty")
     if markdown:
@@ -45,6 +48,16 @@ def read_text(data: bytes, markdown: bool) -> Article:
     else:
         article = parse_plain(text)
     return Article(article.title, article.text, article.source, article.date, warnings=warnings)
+
+
+def mojibake_note(text: str) -> str:
+    """A warning when the text holds runs of damaged characters ("锟斤拷", U+FFFD), else ""."""
+    runs = sum(len(re.findall(p, text)) for p in lexicon().words("ingest.mojibake"))
+    return (
+        f"{runs} runs of damaged characters (锟斤拷, U+FFFD ...): the file was garbled before it was saved"
+        if runs
+        else ""
+    )
 
 
 def read_article(suffix: str, data: bytes) -> Article:
