@@ -67,7 +67,7 @@ def build_docs_tab(page: ChatPage) -> DocsTab:
             height=140,
         )
         docs = page.docs_view(lang)
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=False):
             status = gr.Markdown(docs.count, elem_id="docs-status")
             refresh_btn = gr.Button(t(lang, "refresh"), size="sm", scale=0, min_width=90)
         table = gr.HTML(docs.table, js_on_load=static_text("docs_table.js"), elem_id="docs-table")
