@@ -36,6 +36,17 @@ def _settings(args, **overrides):
     return load_settings(args.config, store=args.store, milvus_uri=args.milvus_uri, **overrides)
 
 
+def _doc_ids(args, pipeline):
+    """The documents --doc/--source/--after/--before allow (None: no filter); ValueError when none does."""
+    from rag.retrieve.filters import DocFilter
+
+    wanted = DocFilter.of(args.doc, args.source, args.after, args.before)
+    ids = wanted.select(pipeline.documents())
+    if ids is not None and not ids:
+        raise ValueError(f"no indexed document matches {wanted.describe()}")
+    return ids
+
+
 def cmd_index(args) -> int:
     from rag.pipeline import Pipeline
 
@@ -70,8 +81,9 @@ def cmd_search(args) -> int:
     from rag.pipeline import Pipeline
 
     pipeline = Pipeline.load(args.index, _settings(args))
+    doc_ids = _doc_ids(args, pipeline)
     for query in _inputs(args.query):
-        hits = pipeline.search(query, k=args.k, mode=args.mode)
+        hits = pipeline.search(query, k=args.k, mode=args.mode, doc_ids=doc_ids)
         if args.json or args.query == "-":
             _print_json(search_to_dict(query, hits))
             continue
@@ -93,8 +105,9 @@ def cmd_ask(args) -> int:
 
     # --answerer overrides the settings file; None (not given) leaves it as the file says
     pipeline = Pipeline.load(args.index, _settings(args, answerer=args.answerer))
+    doc_ids = _doc_ids(args, pipeline)
     for question in _inputs(args.question):
-        answer = pipeline.ask(question, mode=args.mode, k=args.k)
+        answer = pipeline.ask(question, mode=args.mode, k=args.k, doc_ids=doc_ids)
         if args.json or args.question == "-":
             _print_json(answer_to_dict(answer))
             continue
@@ -102,7 +115,8 @@ def cmd_ask(args) -> int:
             print(f"(searched for: {answer.rewritten_query})")
         print(answer.text)
         for c in answer.citations:
-            print(f"  [{c.n}] {c.title} ({c.doc_id} {c.start}-{c.end}): {c.quote}")
+            page = f", p. {c.page}" if c.page else ""
+            print(f"  [{c.n}] {c.title} ({c.doc_id}{page} {c.start}-{c.end}): {c.quote}")
         if answer.abstained and answer.hits:
             print("  nearest passages:")
             for h in answer.hits[:3]:
@@ -171,6 +185,22 @@ def cmd_serve(args) -> int:
     )
 
 
+def _filter_options(p: argparse.ArgumentParser) -> None:
+    """--doc/--source/--after/--before (rag.retrieve.filters): only passages of the documents they allow."""
+    g = p.add_argument_group("filters", "only passages of matching documents (all given must match)")
+    g.add_argument("--doc", action="append", default=None, metavar="ID", help="this document (repeatable)")
+    g.add_argument("--source", default="", metavar="TEXT", help="the publisher/source contains TEXT")
+    g.add_argument(
+        "--after", default="", metavar="DATE", help="published on or after DATE (YYYY-MM-DD, YYYY-MM, YYYY)"
+    )
+    g.add_argument(
+        "--before",
+        default="",
+        metavar="DATE",
+        help="published on or before DATE; with --after/--before, documents without a date are left out",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Question answering over Chinese documents")
     common = argparse.ArgumentParser(add_help=False)
@@ -200,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5, help="number of passages (default: 5)")
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25", "bigram"], default="hybrid")
     p.add_argument("--json", action="store_true")
+    _filter_options(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("ask", parents=[common], help="answer a question with citations")
@@ -208,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=None, help="passages the answer may draw on")
     p.add_argument("--answerer", choices=["extractive", "learned", "llm"], default=None)
     p.add_argument("--json", action="store_true")
+    _filter_options(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on a gold question set")

@@ -23,10 +23,6 @@ from rag.types import Answer, Document, Hit, UpdateReport
 from rag.zh.lexicon import use_lexicon
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 class Pipeline:
     """A loaded index plus the settings and (lazily) the models to query and update it.
 
@@ -199,7 +195,8 @@ class Pipeline:
             if current is None:
                 current = self.store.empty(embedder.name, embedder.dim, chunker)
             if progress and texts:
-                _log(f"embedding {len(texts)} chunks of {len(todo)} documents with {embedder.name}")
+                msg = f"embedding {len(texts)} chunks of {len(todo)} documents with {embedder.name}"
+                print(msg, file=sys.stderr, flush=True)
             if texts:
                 vectors = embedder.embed(texts, kind="passage", show_progress=progress)
                 reused.update(zip((c.id for c in fresh), vectors, strict=True))
@@ -263,8 +260,9 @@ class Pipeline:
         mode: str = "hybrid",
         k: int | None = None,
         answerer=None,
+        doc_ids: Collection[str] | None = None,
     ) -> Answer:
-        stream = self.ask_stream(question, history, mode=mode, k=k, answerer=answerer)
+        stream = self.ask_stream(question, history, mode=mode, k=k, answerer=answerer, doc_ids=doc_ids)
         answers = [item for item in stream if isinstance(item, Answer)]
         if not answers:
             raise RuntimeError("the answerer ended without an answer")
@@ -278,17 +276,19 @@ class Pipeline:
         mode: str = "hybrid",
         k: int | None = None,
         answerer=None,
+        doc_ids: Collection[str] | None = None,
     ) -> Iterator[str | Answer]:
-        """Yields text deltas, then the final Answer (with verified citations)."""
+        """Yields text deltas, then the final Answer (with verified citations); only `doc_ids` when given."""
         from rag.retrieve.sentence_scoring import retrieve_for
 
         query = analyse(question, history)  # once: retrieval, rerank and the answerer all read it
         k = k or self.settings.answer_passages
         # a question asking several things is searched part by part, so each part finds its passage
         reranked = mode == "hybrid" and self.settings.rerank_depth > 0  # search() reranks already
-        hits = retrieve_for(query, lambda info, n: self.search(info, k=n, mode=mode), k, reorder=not reranked)
-        answerer = answerer or self.answerer()
-        for item in answerer.stream(query, hits, self.snapshot.documents):
+        search = lambda info, n: self.search(info, k=n, mode=mode, doc_ids=doc_ids)  # noqa: E731
+        hits = retrieve_for(query, search, k, reorder=not reranked)
+        docs = {i: d for i, d in self.snapshot.documents.items() if doc_ids is None or i in doc_ids}
+        for item in (answerer or self.answerer()).stream(query, hits, docs):
             if isinstance(item, Answer):
                 yield replace(item, question=query.text, rewritten_query=query.rewritten)
             else:

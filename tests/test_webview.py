@@ -183,29 +183,7 @@ def test_lang_of(value, lang):
     assert i18n.lang_of(value) == lang
 
 
-# ----- the documents tab's text (from rag.web.library's results) -----
-def _entries():
-    from rag.web.library import Entry
-
-    return [
-        Entry("a.txt", "标题<b>", "来源", "2020-02-22", 3, False),
-        Entry("up/x.md", "上传", "", "", 1, True),
-    ]
-
-
-def test_documents_table_choices_and_count():
-    headers, rows = library_view.documents_table(_entries(), "en")
-    assert headers == ["Title", "Source", "Date", "Chunks", "ID", "Where"]
-    assert rows == [
-        ["标题<b>", "来源", "2020-02-22", 3, "a.txt", "corpus"],
-        ["上传", "", "", 1, "up/x.md", "upload"],
-    ]
-    choices = library_view.document_choices(_entries())
-    assert choices == [("标题<b> — a.txt", "a.txt"), ("上传 — up/x.md", "up/x.md")]
-    assert library_view.documents_count(_entries(), "zh") == "共 2 篇文档，4 个段落。"
-    assert library_view.documents_count([], "en") == i18n.t("en", "docs_count", docs=0, chunks=0)
-
-
+# ----- the documents tab's messages (from rag.web.library's results; its table: test_docs_tab.py) -----
 def test_upload_and_removal_messages():
     from pathlib import Path
 

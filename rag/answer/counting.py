@@ -174,6 +174,7 @@ class CaseTableAnswerer:
     ) -> Iterator[str | Answer]:
         query = as_query(question)
         table = getattr(self.snapshot, "cases", None)
+        table = {i: c for i, c in table.items() if i in documents} if table else table  # a search filter
         if query.cases is None or not table:
             yield from self.inner.stream(query, hits, documents)
             return

@@ -9,6 +9,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.index.store import Snapshot
+from rag.retrieve.filters import filtered_lists
 from rag.retrieve.fusion import reciprocal_rank_fusion
 from rag.types import Hit
 
@@ -29,17 +30,19 @@ class Retriever:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         query = query.strip()
-        if not query or not self.snapshot.chunks:
+        if not query or not self.snapshot.chunks or (doc_ids is not None and not doc_ids):
             return []
-        # filters shrink the candidate pool, so ask each retriever for more before filtering
-        pool = max(self.settings.candidates, k) * (4 if doc_ids else 1)
-        lists = self.ranked_lists(query, pool, mode)
-        if doc_ids is not None:
-            allowed = set(doc_ids)
-            lists = {
-                name: [(cid, s) for cid, s in items if self.snapshot.chunks[cid].doc_id in allowed]
-                for name, items in lists.items()
-            }
+        pool = max(self.settings.candidates, k)
+        if doc_ids is None:
+            lists = self.ranked_lists(query, pool, mode)
+        else:  # only these documents' chunks, each list as deep as without a filter (rag.retrieve.filters)
+            allowed, chunks = set(doc_ids), self.snapshot.chunks
+            lists = filtered_lists(
+                lambda depth: self.ranked_lists(query, depth, mode),
+                lambda cid: cid in chunks and chunks[cid].doc_id in allowed,
+                pool,
+                len(chunks),
+            )
         if mode == "hybrid":
             weights = {
                 "bm25": self.settings.weight_bm25,

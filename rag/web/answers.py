@@ -58,7 +58,8 @@ def answer_markdown(answer: Answer, lang: str = "zh") -> str:
         if c is None:
             continue
         out.append(md_text(answer.text[pos : m.start()]))
-        out.append(cite(c.n, f"{t(lang, 'cite_title', n=c.n, title=c.title)}\n{c.quote}"))
+        page = f" · {t(lang, 'cite_page', n=c.page)}" if c.page else ""
+        out.append(cite(c.n, f"{t(lang, 'cite_title', n=c.n, title=c.title)}{page}\n{c.quote}"))
         pos = m.end()
     out.append(md_text(answer.text[pos:]))
     body = "".join(out)
@@ -86,6 +87,7 @@ class Card:
     hit: Hit | None  # for its score, when the passage is a retrieved chunk
     start: int
     end: int
+    page: int = 0  # the cited sentence's page in a paged document (PDF); 0 when not paged
 
 
 def _passage_of(citation: Citation, hits: Sequence[Hit], documents: Mapping[str, Document]):
@@ -108,7 +110,7 @@ def citation_card(c: Citation, hits: Sequence[Hit], documents: Mapping[str, Docu
     doc = documents.get(c.doc_id)
     title = c.title or (doc.title if doc else c.doc_id)
     passage = highlight(text, [(c.start - offset, c.end - offset)])
-    return Card(c.n, title, c.doc_id, doc, passage, hit, c.start, c.end)
+    return Card(c.n, title, c.doc_id, doc, passage, hit, c.start, c.end, c.page)
 
 
 def nearest_card(h: Hit, documents: Mapping[str, Document]) -> Card:

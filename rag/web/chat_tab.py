@@ -14,6 +14,7 @@ import gradio as gr
 
 from rag.web import answers
 from rag.web.conversation_panel import ConversationPanel, build_panel
+from rag.web.filter_panel import FilterPanel, build_filters, wire_filters
 from rag.web.i18n import DEFAULT_LANG, answerer_choices, example_questions, mode_choices, t
 from rag.web.markup import static_text
 from rag.web.page import KEEP, ChatPage
@@ -33,6 +34,7 @@ class ChatTab:
     answerer: gr.Radio
     llm_note: gr.Markdown
     show_scores: gr.Checkbox
+    filters: FilterPanel
     sources: gr.HTML
     doc_view: gr.HTML
     history: ConversationPanel
@@ -57,6 +59,7 @@ class ChatTab:
             self.answerer: gr.Radio(choices=answerer_choices(lang), label=t(lang, "answerer")),
             self.llm_note: gr.Markdown(page.llm_note(lang)),
             self.show_scores: gr.Checkbox(label=t(lang, "show_scores")),
+            **self.filters.relabel(lang),
             self.sources: page.sources(answer, lang, show_scores),
             self.doc_view: answers.document_html(None, None, lang),
             **self.history.relabel(lang),
@@ -104,6 +107,7 @@ def build_chat_tab(page: ChatPage) -> ChatTab:
                 )
                 llm_note = gr.Markdown(page.llm_note(lang))
                 show_scores = gr.Checkbox(False, label=t(lang, "show_scores"))
+                filters = build_filters(page)
         with gr.Column(scale=2, elem_id="side-col"):
             sources = gr.HTML(
                 page.sources(None, lang, False),
@@ -128,6 +132,7 @@ def build_chat_tab(page: ChatPage) -> ChatTab:
         answerer=answerer,
         llm_note=llm_note,
         show_scores=show_scores,
+        filters=filters,
         sources=sources,
         doc_view=doc_view,
         history=history,
@@ -146,11 +151,13 @@ def wire_chat_tab(tab: ChatTab, page: ChatPage, session: Session, refresh: dict)
         "question": tab.question,
         "doc_view": tab.doc_view,
     }
-    settings = [tab.mode, tab.passages, tab.answerer, tab.show_scores, session.lang]
+    settings = [tab.mode, tab.passages, tab.answerer, tab.show_scores, session.lang, *tab.filters.inputs]
     stored = [session.browser, session.conversation]
+    wire_filters(tab.filters, page, session)
 
-    def run(question, turns, mode, k, answerer, show_scores, lang, browser, conversation):
-        for step in page.chat(question, turns, mode, k, answerer, show_scores, lang):
+    def run(question, turns, mode, k, answerer, show_scores, lang, *rest):
+        *filters, browser, conversation = rest  # the filter's values, then the stored ids
+        for step in page.chat(question, turns, mode, k, answerer, show_scores, lang, filters):
             yield {changes[name]: value for name, value in step.changed().items()}
             if browser and step.turns is not KEEP:  # answered: saved for this browser
                 yield {session.conversation: page.conversations.save(browser, conversation, step.turns)}
@@ -175,20 +182,19 @@ def wire_chat_tab(tab: ChatTab, page: ChatPage, session: Session, refresh: dict)
     example = tab.chatbot.example_select(on_example, None, tab.question, api_visibility="private")
     example.then(**chat_event).then(**refresh)
 
-    def regenerate(turns, mode, k, answerer, show_scores, lang, browser, conversation):
+    def regenerate(turns, *rest):  # rest: the settings, then the stored ids
         turns = list(turns or [])
         if turns:  # the last question asked again, its answer replaced
-            yield from run(
-                turns[-1][0], turns[:-1], mode, k, answerer, show_scores, lang, browser, conversation
-            )
+            yield from run(turns[-1][0], turns[:-1], *rest)
 
     tab.chatbot.retry(**asking(regenerate, [session.turns, *settings, *stored])).then(**refresh)
 
-    def edit(turns, mode, k, answerer, show_scores, lang, browser, conversation, evt: gr.EditData):
+    def edit(turns, mode, k, answerer, scores, lang, docs, src, after, before, bro, conv, evt: gr.EditData):
         turns, i = list(turns or []), evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         text = evt.value if isinstance(evt.value, str) else str((evt.value or {}).get("text", ""))
+        rest = (mode, k, answerer, scores, lang, docs, src, after, before, bro, conv)
         if isinstance(i, int) and i // 2 < len(turns):  # asked again from the edited question on
-            yield from run(text, turns[: i // 2], mode, k, answerer, show_scores, lang, browser, conversation)
+            yield from run(text, turns[: i // 2], *rest)
 
     tab.chatbot.edit(**asking(edit, [session.turns, *settings, *stored])).then(**refresh)
 

@@ -1,5 +1,7 @@
-"""The documents tab: the table of indexed documents, uploading files into the index and removing
-documents from it; its components, its events, and its labels in another language."""
+"""The documents tab: upload files (several at once, indexed with a progress bar), one table of the
+indexed documents (click a row: its text below; delete: asks first, in the row), and the preview; its
+components, its events, and its labels in another language. The table is HTML (library_view), so it
+fits the page at any width and its buttons carry the document's id."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import gradio as gr
 from rag.web.i18n import DEFAULT_LANG, t
 from rag.web.library import supported_suffixes
 from rag.web.library_view import DocumentsView, bullet_list
-from rag.web.markup import md_text
+from rag.web.markup import md_text, static_text
 from rag.web.page import ChatPage
 from rag.web.session import Session
 
@@ -29,30 +31,26 @@ class DocsTab:
     intro: gr.Markdown
     upload_box: gr.File
     status: gr.Markdown
-    remove_pick: gr.Dropdown
-    remove_btn: gr.Button
     refresh_btn: gr.Button
-    table: gr.Dataframe
+    table: gr.HTML
+    preview: gr.HTML
 
     def listing(self, docs: DocumentsView, message: str = "") -> dict:
-        """The table, the count (after `message`, Markdown) and the picker's choices, from one listing."""
+        """The table and the count (after `message`, Markdown), from one listing."""
         return {
             self.status: (message + "\n\n" if message else "") + docs.count,
-            self.table: gr.Dataframe(value=docs.rows, headers=docs.headers),
-            self.remove_pick: gr.Dropdown(choices=docs.choices, value=None),
+            self.table: docs.table,
         }
 
     def relabel(self, page: ChatPage, lang: str) -> dict:
         """Every label of the tab in `lang`, and the listing as it is now."""
-        docs = page.docs_view(lang)
         return {
-            **self.listing(docs),
+            **self.listing(page.docs_view(lang)),
             self.tab: gr.Tab(label=t(lang, "tab_docs")),
             self.intro: gr.Markdown(_intro(page, lang)),
             self.upload_box: gr.File(label=t(lang, "upload", suffixes=_suffixes())),
-            self.remove_pick: gr.Dropdown(label=t(lang, "remove_pick"), choices=docs.choices),
-            self.remove_btn: gr.Button(t(lang, "remove")),
             self.refresh_btn: gr.Button(t(lang, "refresh")),
+            self.preview: page.preview(None, lang),
         }
 
 
@@ -66,34 +64,29 @@ def build_docs_tab(page: ChatPage) -> DocsTab:
             file_count="multiple",
             file_types=list(supported_suffixes()),
             elem_id="upload",
+            height=140,
         )
         docs = page.docs_view(lang)
-        status = gr.Markdown(docs.count, elem_id="docs-status")
-        with gr.Row(equal_height=True):
-            remove_pick = gr.Dropdown(
-                docs.choices, label=t(lang, "remove_pick"), value=None, scale=4, elem_id="remove-pick"
-            )
-            remove_btn = gr.Button(t(lang, "remove"), variant="stop", scale=1, elem_id="remove")
-            refresh_btn = gr.Button(t(lang, "refresh"), scale=1)
-        table = gr.Dataframe(
-            value=docs.rows, headers=docs.headers, interactive=False, wrap=True, elem_id="docs-table"
-        )
+        with gr.Row(equal_height=False):
+            status = gr.Markdown(docs.count, elem_id="docs-status")
+            refresh_btn = gr.Button(t(lang, "refresh"), size="sm", scale=0, min_width=90)
+        table = gr.HTML(docs.table, js_on_load=static_text("docs_table.js"), elem_id="docs-table")
+        preview = gr.HTML(page.preview(None, lang), elem_id="doc-preview")
     return DocsTab(
         tab=tab,
         intro=intro,
         upload_box=upload_box,
         status=status,
-        remove_pick=remove_pick,
-        remove_btn=remove_btn,
         refresh_btn=refresh_btn,
         table=table,
+        preview=preview,
     )
 
 
 def wire_docs_tab(tab: DocsTab, page: ChatPage, session: Session) -> None:
-    """The tab's events: upload (indexing with a progress bar), remove, refresh. Uploads and removals
-    change the index one at a time."""
-    listed = {tab.status, tab.table, tab.remove_pick}
+    """The tab's events: upload (indexing with a progress bar), preview or delete from a row, refresh.
+    Uploads and removals change the index one at a time; each answers with the table as it is now."""
+    listed = {tab.status, tab.table}
 
     def on_upload(files, lang: str, progress=gr.Progress()):  # noqa: B008 - how Gradio asks for a bar
         messages = page.upload(files, lang, progress)
@@ -108,17 +101,16 @@ def wire_docs_tab(tab: DocsTab, page: ChatPage, session: Session) -> None:
         concurrency_id="index-update",
     )
 
-    def on_remove(doc_id: str | None, lang: str):
-        return tab.listing(page.docs_view(lang), md_text(page.remove(doc_id, lang)))
+    def on_row(lang: str, evt: gr.EventData):
+        data = getattr(evt, "_data", None) or {}
+        doc_id = str(data.get("doc_id", ""))
+        if data.get("action") != "delete":
+            return {tab.preview: page.preview(doc_id, lang)}
+        message = md_text(page.remove(doc_id, lang))
+        return {**tab.listing(page.docs_view(lang), message), tab.preview: page.preview(None, lang)}
 
-    tab.remove_btn.click(
-        on_remove,
-        [tab.remove_pick, session.lang],
-        listed,
-        api_visibility="private",
-        concurrency_limit=1,
-        concurrency_id="index-update",
-    )
+    # a removal waits for an upload being indexed (rag.web.library's lock), a preview does not
+    tab.table.click(on_row, session.lang, {*listed, tab.preview}, api_visibility="private")
 
     def on_refresh(lang: str):
         return tab.listing(page.docs_view(lang))

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag.web.entries import Entry, entry_of
+
 if TYPE_CHECKING:
     from rag.config import Settings
     from rag.pipeline import Pipeline
@@ -81,18 +83,6 @@ class Removed:
     doc_id: str
     moved_to: Path | None  # where an uploaded file went; None for a corpus document
     corpus_file: Path | None  # the corpus file left in place (None when it is gone or was an upload)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One indexed document as the page lists it."""
-
-    id: str
-    title: str
-    source: str
-    date: str
-    chunks: int
-    uploaded: bool
 
 
 # ----- file helpers -----
@@ -157,7 +147,7 @@ class Library:
     def entries(self) -> list[Entry]:
         docs = self.pipeline.documents()
         counts = Counter(c.doc_id for c in self.pipeline.snapshot.chunks.values()) if docs else Counter()
-        return [Entry(d.id, d.title, d.source, d.date, counts[d.id], self.is_upload(d.id)) for d in docs]
+        return [entry_of(d, counts[d.id], self.is_upload(d.id)) for d in docs]
 
     def reserved_ids(self) -> set[str]:
         """Names an upload may not take: indexed documents' ids, and the ids of the corpus files (a

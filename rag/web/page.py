@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -18,9 +18,9 @@ from rag.config import Settings
 from rag.types import Answer, Skipped
 from rag.web import answers
 from rag.web.conversations import ConversationStore, store_beside
+from rag.web.docs_page import DocumentActions
 from rag.web.i18n import llm_note, t
-from rag.web.library import Library, UploadError
-from rag.web.library_view import DocumentsView, bullet_list, documents_view, removal_message, upload_messages
+from rag.web.library import Library
 from rag.web.limits import (
     PageError,
     as_page_error,
@@ -28,7 +28,6 @@ from rag.web.limits import (
     check_k,
     check_mode,
     check_question,
-    check_uploads,
     stream_within,
     within,
 )
@@ -64,7 +63,7 @@ class ChatUpdate(NamedTuple):
         return {name: value for name, value in self._asdict().items() if value is not KEEP}
 
 
-class ChatPage:
+class ChatPage(DocumentActions):
     """What the page's events do, as plain methods over the shared pipeline (testable without a browser)."""
 
     def __init__(
@@ -109,18 +108,25 @@ class ChatPage:
         mode: str = "hybrid",
         k: int | None = None,
         answerer: str = "",
+        docs: list[str] | None = None,
+        source: str = "",
+        after: str = "",
+        before: str = "",
     ) -> dict:
         """Answer a question (with the previous turns as [question, answer] pairs); returns the answer
-        with its citations (doc_id, quote, start, end) and the passages it drew on. mode: hybrid, dense,
-        bm25 or bigram; k: passages to draw on; answerer: extractive, llm, or empty for the configured one."""
+        with its citations (doc_id, quote, start, end) and the passages it drew on. mode: hybrid,
+        dense, bm25 or bigram; k: passages to draw on; answerer: extractive, llm, or empty for the
+        configured one; docs, source, after, before (YYYY-MM-DD): only passages of matching documents."""
         from rag.jsonview import answer_to_dict
 
         st = self.settings
         question, pairs = check_question(question, st), check_history(history, st)
         mode, k = check_mode(mode), check_k(k, None)
+        doc_ids = self.filter_ids(docs, source, after, before)
         pipe = self.pipeline.configure()  # this question sees one snapshot even if an update lands
         chosen = self.answerer(pipe, answerer)
-        answer = within(st.request_timeout, pipe.ask, question, pairs, mode=mode, k=k, answerer=chosen)
+        ask = functools.partial(pipe.ask, mode=mode, k=k, answerer=chosen, doc_ids=doc_ids)
+        answer = within(st.request_timeout, ask, question, pairs)
         return answer_to_dict(answer)
 
     def answerer(self, pipe, name: str | None):
@@ -130,12 +136,24 @@ class ChatPage:
             raise PageError("llm_unavailable")
         return pipe.answerer(name)
 
-    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> dict:
-        """Ranked passages for a query (mode: hybrid, dense, bm25 or bigram)."""
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        mode: str = "hybrid",
+        docs: list[str] | None = None,
+        source: str = "",
+        after: str = "",
+        before: str = "",
+    ) -> dict:
+        """Ranked passages for a query (mode: hybrid, dense, bm25 or bigram); docs, source, after,
+        before (YYYY-MM-DD): only passages of matching documents."""
         from rag.jsonview import search_to_dict
 
         query, mode, k = check_question(query, self.settings), check_mode(mode), check_k(k, 5)
-        hits = within(self.settings.request_timeout, self.pipeline.search, query, k=k, mode=mode)
+        doc_ids = self.filter_ids(docs, source, after, before)
+        search = functools.partial(self.pipeline.search, k=k, mode=mode, doc_ids=doc_ids)
+        hits = within(self.settings.request_timeout, search, query)
         return search_to_dict(query, hits)
 
     def ranked(self, query: str, k: int = 10) -> dict:
@@ -151,7 +169,8 @@ class ChatPage:
         }
 
     def documents(self) -> list[dict]:
-        """The indexed documents: id, title, source, date, chunks, uploaded."""
+        """The indexed documents: id, title, source, date, chunks, uploaded, kind, size, pages, chars,
+        added, author."""
         return [asdict(e) for e in self.library.entries()]
 
     # ----- chat -----
@@ -176,10 +195,11 @@ class ChatPage:
         answerer: str,
         show_scores: bool,
         lang: str,
+        filters: Sequence = (),
     ) -> Iterator[ChatUpdate]:
         """Streams the page's changes while answering: the question box is cleared at once, the answer
         grows in the chat (sentence by sentence, or token by token from an LLM), and the document view
-        is cleared when the new sources arrive."""
+        is cleared when the new sources arrive. `filters`: (docs, source, after, before) settings."""
         question = (question or "").strip()
         turns = list(turns or [])
         if not question:
@@ -193,10 +213,11 @@ class ChatPage:
         final, partial = None, ""
         try:
             question = check_question(question, self.settings)
+            doc_ids = self.filter_ids(*filters) if filters else None
             pipe = self.pipeline.configure()  # one snapshot for the whole answer
             chosen = self.answerer(pipe, answerer)
-            ask = pipe.ask_stream
-            stream = functools.partial(ask, question, history, mode=mode, k=int(k), answerer=chosen)
+            ask = functools.partial(pipe.ask_stream, mode=mode, k=int(k), answerer=chosen, doc_ids=doc_ids)
+            stream = functools.partial(ask, question, history)
             for item in stream_within(self.settings.request_timeout, stream):
                 if isinstance(item, Answer):
                     final = item
@@ -237,49 +258,6 @@ class ChatPage:
         except (TypeError, ValueError):
             span = None
         return answers.document_html(doc, span, lang)
-
-    # ----- documents tab -----
-    def docs_view(self, lang: str) -> DocumentsView:
-        view = documents_view(self.library.entries(), lang)
-        if not self.skipped:
-            return view
-        lines = [f"{s.doc_id or Path(s.path).name}: {s.reason}" for s in self.skipped]
-        return replace(view, count=f"{view.count}\n\n{t(lang, 'skipped_files')}\n{bullet_list(lines)}")
-
-    def upload(self, files: Sequence[str] | None, lang: str, progress=None) -> list[str]:
-        """Save each file into the uploads folder under a name no other document has, and index it.
-        Returns the messages about each file."""
-        files = [f for f in (files or []) if f]
-        if not files:
-            return [t(lang, "nothing_uploaded")]
-        try:
-            check_uploads(files, self.settings)
-        except PageError as exc:
-            return [exc.message(lang)]
-        messages = []
-        for i, f in enumerate(files):
-            if progress is not None:
-                progress(i / len(files), desc=t(lang, "indexing", name=Path(f).name))
-            try:
-                outcome = self.library.add(f)
-            except UploadError as exc:
-                outcome = exc
-            except PageError as exc:  # too large: refused before reading
-                messages.append(exc.message(lang))
-                continue
-            messages += upload_messages(outcome, lang)
-        if progress is not None:
-            progress(1.0)
-        return messages
-
-    def remove(self, doc_id: str | None, lang: str) -> str:
-        """Remove a document from the index; an uploaded file moves to uploads/.removed/ (never deleted)."""
-        if not doc_id:
-            return t(lang, "remove_none")
-        try:
-            return removal_message(self.library.remove(doc_id), lang)
-        except KeyError:
-            return t(lang, "remove_unknown", id=doc_id)
 
     # ----- retrieval-test tab -----
     def ranked_html(self, query: str, k: float, lang: str) -> str:
