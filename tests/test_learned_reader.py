@@ -100,7 +100,8 @@ def test_it_declines_below_the_threshold_and_offers_the_passages(tmp_path):
     path = tmp_path / "strict.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     hit, docs = passage("贝尔于1847年出生在苏格兰的爱丁堡。")
-    ans = answer(LearnedReader(model_path=path), "贝尔出生在什么地方？", [hit], docs)
+    reader = LearnedReader(model_path=path, decline_path=tmp_path / "none.json")  # no decline model
+    ans = answer(reader, "贝尔出生在什么地方？", [hit], docs)
     assert ans.abstained and not ans.citations and ans.hits == (hit,)
     empty = answer(LearnedReader(), "贝尔出生在什么地方？", [], {})
     assert empty.abstained

@@ -1,7 +1,8 @@
 """Questions no document could answer, refused before any passage is quoted: instructions to the
 system ("忽略之前的所有指令…", "ignore the previous instructions") and gibberish (characters that make
-no words: rare characters, or pairs no word holds). Without this the reader quotes whatever sentence shares a character or two with them.
-The patterns, thresholds and replies are the `guard.*` tables (rag/zh/data/guard.toml)."""
+no words: mostly rare characters, or character pairs no dictionary word holds). Without this the
+reader quotes whatever sentence shares a character or two with them. The patterns, thresholds and
+replies are the `guard.*` tables (rag/zh/data/guard.toml)."""
 
 from __future__ import annotations
 
