@@ -122,3 +122,16 @@ def test_the_training_threshold_declines_only_where_the_pick_is_mostly_wrong():
     assert choose_threshold(tops, right, wrong_below=0.5, max_declines=0.3) == pytest.approx(0.5)
     assert choose_threshold(tops, right, wrong_below=0.5, max_declines=0.1) == pytest.approx(0.1)
     assert choose_threshold(tops, np.ones(10, dtype=int), wrong_below=0.5, max_declines=0.3) == 0.0
+
+
+def test_the_fast_common_run_agrees_with_the_dynamic_programme():
+    import random
+
+    from rag.answer.reader_features import common_run
+    from rag.zh.words import longest_common_run
+
+    rng = random.Random(3)
+    for _ in range(500):
+        a = "".join(rng.choice("甲乙丙丁ab") for _ in range(rng.randint(0, 12)))
+        b = "".join(rng.choice("甲乙丙丁ab") for _ in range(rng.randint(0, 30)))
+        assert common_run(a, b) == longest_common_run(a, b)

@@ -22,7 +22,7 @@ from rag.query.question import QuestionInfo
 from rag.retrieve.kinds import kind_patterns
 from rag.zh.numbers import numbers_with_measures, same_measure
 from rag.zh.text import fold
-from rag.zh.words import longest_common_run, pair_bigrams, posseg
+from rag.zh.words import pair_bigrams, posseg
 
 # answer types a question can ask for, and the jieba POS tags of words that can answer them
 TYPES = ("number", "date", "person", "place", "org")
@@ -85,6 +85,17 @@ def view(sentence: str, question_folded: str) -> SentenceView:
         if (flag[:2] in _TAG_TYPE or flag[:1] in _TAG_TYPE) and word not in question_folded
     }
     return SentenceView(folded, frozenset(pair_bigrams(folded)), frozenset(tags))
+
+
+def common_run(a: str, b: str) -> int:
+    """The longest run of characters a and b share (rag.zh.words.longest_common_run for strings):
+    one substring search per start in `a`, each only trying to beat the best so far, so the work
+    is done by str.__contains__ instead of a Python loop over every pair of characters."""
+    best = 0
+    for i in range(len(a)):
+        while i + best < len(a) and a[i : i + best + 1] in b:
+            best += 1
+    return best
 
 
 def _idf(views: Sequence[SentenceView], items: Sequence[str], contains) -> dict[str, float]:
@@ -167,7 +178,7 @@ def passage_features(
         rows.append(
             [
                 *b[:7],
-                min(longest_common_run(core, v.folded), 12) / 12,
+                min(common_run(core, v.folded), 12) / 12,
                 b[1] - best,
                 1.0 if b[1] == best else 0.0,
                 1 / rank[i],

@@ -41,38 +41,40 @@ class TreeModel:
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
-        """`probability` of many rows at once: every tree walked level by level over all rows (numpy),
-        some ten times faster than row by row for the hundred candidate spans of a sentence."""
+        """`probability` of many rows at once: all trees walked together, level by level, over all
+        rows (numpy), instead of node by node in Python."""
         import numpy as np
 
         if not rows:
             return []
+        feature, threshold, left, right, value = self._arrays()
         x = np.asarray(rows, dtype=float)
-        at = np.arange(len(x))
-        z = np.full(len(x), self.baseline)
-        for f, t, left, right, value in self._arrays():
-            k = np.zeros(len(x), dtype=np.int64)
-            while True:
-                fk = f[k]
-                inner = fk >= 0
-                if not inner.any():
-                    break
-                go_left = x[at, np.maximum(fk, 0)] <= t[k]
-                k = np.where(inner, np.where(go_left, left[k], right[k]), k)
-            z += value[k]
+        at, trees = np.arange(len(x))[:, None], np.arange(feature.shape[0])[None, :]
+        k = np.zeros((len(x), feature.shape[0]), dtype=np.int64)
+        while True:
+            f = feature[trees, k]
+            inner = f >= 0
+            if not inner.any():
+                break
+            go_left = x[at, np.maximum(f, 0)] <= threshold[trees, k]
+            k = np.where(inner, np.where(go_left, left[trees, k], right[trees, k]), k)
+        z = self.baseline + value[trees, k].sum(axis=1)
         return (1 / (1 + np.exp(-np.clip(z, -30, 30)))).tolist()
 
-    def _arrays(self) -> list:
+    def _arrays(self) -> tuple:
+        """The trees as (trees x nodes) arrays, padded with leaves of value 0; built once."""
         cached = self.meta.get("_arrays")
         if cached is None:
             import numpy as np
 
-            kinds = (np.int64, float, np.int64, np.int64, float)
-            cached = [
-                tuple(np.array(col, dtype=k) for col, k in zip(zip(*nodes, strict=True), kinds, strict=True))
-                for nodes in self.trees
-            ]
-            self.meta["_arrays"] = cached
+            width = max(len(t) for t in self.trees)
+            feature = np.full((len(self.trees), width), -1, dtype=np.int64)
+            threshold, value = np.zeros(feature.shape), np.zeros(feature.shape)
+            left, right = np.zeros(feature.shape, dtype=np.int64), np.zeros(feature.shape, dtype=np.int64)
+            for i, nodes in enumerate(self.trees):
+                for j, (f, t, lo, hi, v) in enumerate(nodes):
+                    feature[i, j], threshold[i, j], left[i, j], right[i, j], value[i, j] = f, t, lo, hi, v
+            cached = self.meta["_arrays"] = (feature, threshold, left, right, value)
         return cached
 
 
