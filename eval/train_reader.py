@@ -22,10 +22,17 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.learned import MODEL_PATH, LearnedReader, load_model, parse_model
+from rag.answer.learned import (
+    MODEL_PATH,
+    LearnedReader,
+    extractive_marks,
+    load_model,
+    parse_model,
+    picked_sentences,
+)
 from rag.answer.reader_features import FEATURES, passage_features
 from rag.evaluate.squad import load_squad
-from rag.evaluate.squad_run import read_only, summarise
+from rag.evaluate.squad_run import gold_paragraph, read_only, summarise
 from rag.query.analysis import analyse
 from rag.zh.sentences import quotable_sentences
 from rag.zh.text import fold
@@ -48,7 +55,11 @@ def examples(squad, split: str):
         labels = [1 if any(g in fold(s) for g in golds) else 0 for s in sentences]
         if not any(labels):
             continue  # the answer runs over a sentence end: no sentence can be right
-        rows = passage_features(analyse(q.question).whole, sentences, art.title)
+        query = analyse(q.question)
+        doc, hit = gold_paragraph(squad, q)
+        cited, declined = extractive_marks(query, [hit], {doc.id: doc})
+        picked = picked_sentences(hit, quotable_sentences(para), cited)
+        rows = passage_features(query.whole, sentences, art.title, picked, declined)
         xs += rows
         ys += labels
         groups += [qi] * len(rows)

@@ -49,7 +49,7 @@ class Settings:
     rerank_dense_weight: float = 0.8
 
     # --- answering (query time) ---
-    answerer: str = "extractive"  # "extractive" | "llm"
+    answerer: str = "extractive"  # "extractive" | "learned" | "llm" (docs/reader.md: why extractive)
     answer_passages: int = 5
     llm_base_url: str = ""
     llm_model: str = ""

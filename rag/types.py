@@ -69,6 +69,7 @@ class Answer:
     rewritten_query: str
     citations: tuple[Citation, ...] = ()
     hits: tuple[Hit, ...] = field(default_factory=tuple)
+    short_answer: str = ""  # the span the answer leads with (「羅爾德·阿蒙森」…), "" when it has none
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,8 @@ def test_it_declines_below_the_threshold_and_offers_the_passages(tmp_path):
     path = tmp_path / "strict.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     hit, docs = passage("贝尔于1847年出生在苏格兰的爱丁堡。")
-    ans = answer(LearnedReader(model_path=path), "贝尔出生在什么地方？", [hit], docs)
+    reader = LearnedReader(model_path=path, decline_path=tmp_path / "none.json")  # no decline model
+    ans = answer(reader, "贝尔出生在什么地方？", [hit], docs)
     assert ans.abstained and not ans.citations and ans.hits == (hit,)
     empty = answer(LearnedReader(), "贝尔出生在什么地方？", [], {})
     assert empty.abstained
@@ -121,3 +122,16 @@ def test_the_training_threshold_declines_only_where_the_pick_is_mostly_wrong():
     assert choose_threshold(tops, right, wrong_below=0.5, max_declines=0.3) == pytest.approx(0.5)
     assert choose_threshold(tops, right, wrong_below=0.5, max_declines=0.1) == pytest.approx(0.1)
     assert choose_threshold(tops, np.ones(10, dtype=int), wrong_below=0.5, max_declines=0.3) == 0.0
+
+
+def test_the_fast_common_run_agrees_with_the_dynamic_programme():
+    import random
+
+    from rag.answer.reader_features import common_run
+    from rag.zh.words import longest_common_run
+
+    rng = random.Random(3)
+    for _ in range(500):
+        a = "".join(rng.choice("甲乙丙丁ab") for _ in range(rng.randint(0, 12)))
+        b = "".join(rng.choice("甲乙丙丁ab") for _ in range(rng.randint(0, 30)))
+        assert common_run(a, b) == longest_common_run(a, b)

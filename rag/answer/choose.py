@@ -1,5 +1,7 @@
-"""The answerer a setting names: the extractive reader, or an LLM behind an OpenAI-compatible
-endpoint that falls back to it; either behind the guard that refuses instructions and gibberish."""
+"""The answerer a setting names: the extractive reader (the default), the learned reader
+(rag.answer.learned: trained on public question sets, short answer first; docs/reader.md), or an
+LLM behind an OpenAI-compatible endpoint that falls back to the extractive reader; each behind the
+guard that refuses instructions and gibberish."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from rag.config import Settings
 
 
 def make_answerer(settings: Settings, name: str | None = None) -> Answerer:
-    """`name` ("extractive" or "llm"; the `answerer` setting when None), guarded (rag.answer.guard)."""
+    """`name` ("extractive", "learned" or "llm"; the `answerer` setting when None), guarded
+    (rag.answer.guard)."""
     return GuardedAnswerer(_answerer(settings, name))
 
 

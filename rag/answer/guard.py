@@ -1,33 +1,56 @@
 """Questions no document could answer, refused before any passage is quoted: instructions to the
 system ("忽略之前的所有指令…", "ignore the previous instructions") and gibberish (characters that make
-no words). Without this the reader quotes whatever sentence shares a character or two with them.
-The patterns, thresholds and replies are the `guard.*` tables (rag/zh/data/guard.toml)."""
+no words: mostly rare characters, or character pairs no dictionary word holds). Without this the
+reader quotes whatever sentence shares a character or two with them. The patterns, thresholds and
+replies are the `guard.*` tables (rag/zh/data/guard.toml)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.answer.extractive import Answerer
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
-from rag.zh.lexicon import lexicon
+from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.text import fold
 from rag.zh.words import tokenizer
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")  # with the rare extension blocks
+_HAN_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]+")
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 
 
-def dictionary_cover(folded: str) -> float:
-    """Share of the Han characters that lie in dictionary words of two or more characters (jieba
-    without its HMM guesses: a multi-character token is then a dictionary word)."""
-    han = len(_HAN.findall(folded))
-    if not han:
-        return 0.0
-    words = tokenizer().lcut(folded, HMM=False)
-    return sum(len(w) for w in words if len(w) > 1 and len(_HAN.findall(w)) == len(w)) / han
+@lexicon_cached
+@lru_cache(maxsize=1)
+def _character_statistics() -> tuple[frozenset[str], frozenset[str]]:
+    """(the most common Han characters, every character pair inside a dictionary word), both from
+    jieba's dictionary: a character's weight is the frequency of the words that hold it."""
+    mass: dict[str, int] = {}
+    pairs: set[str] = set()
+    for word, freq in tokenizer().FREQ.items():
+        if not freq:
+            continue
+        for c in word:
+            if _HAN.match(c):
+                mass[c] = mass.get(c, 0) + freq
+        pairs.update(word[i : i + 2] for i in range(len(word) - 1))
+    top = int(lexicon().number("guard.common_characters"))
+    return frozenset(sorted(mass, key=lambda c: -mass[c])[:top]), frozenset(pairs)
+
+
+def plausibility(folded: str) -> tuple[float, float]:
+    """(share of the Han characters that are common ones, share of adjacent Han pairs that occur
+    inside some dictionary word). A real question scores high on both even when it is made of names
+    the dictionary lacks (西喀喇汗国); random characters are mostly rare, and random pairs rarely
+    make words."""
+    common, pairs = _character_statistics()
+    han = _HAN.findall(folded)
+    grams = [r[i : i + 2] for r in _HAN_RUNS.findall(folded) for i in range(len(r) - 1)]
+    share = sum(c in common for c in han) / len(han) if han else 0.0
+    return share, (sum(g in pairs for g in grams) / len(grams) if grams else 0.0)
 
 
 def refusal(question: str) -> str | None:
@@ -39,7 +62,8 @@ def refusal(question: str) -> str | None:
     if not _WORDLIKE.search(folded):
         return "gibberish"  # punctuation and symbols only
     if len(_HAN.findall(folded)) >= lx.number("guard.gibberish_min_han"):
-        if dictionary_cover(folded) < lx.number("guard.gibberish_max_cover"):
+        common, pairs = plausibility(folded)
+        if common < lx.number("guard.gibberish_min_common") or pairs < lx.number("guard.gibberish_min_pairs"):
             return "gibberish"
     return None
 

@@ -17,9 +17,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.answer.citations import make_citation
+from rag.answer.decline import DECLINE_FEATURES, DECLINE_MODEL_PATH, decline_row
 from rag.answer.extractive import ExtractiveAnswerer, stream_built
-from rag.answer.reader_features import FEATURES, passage_features
+from rag.answer.question_frame import frame
+from rag.answer.reader_features import FEATURES, TYPES, passage_features
+from rag.answer.spans import SPAN_MODEL_PATH, Span, best_span, span_model
 from rag.query.analysis import Query, as_query
+from rag.query.question import QuestionInfo
 from rag.types import Answer, Document, Hit
 from rag.zh.sentences import quotable_sentences
 
@@ -56,7 +60,7 @@ class ReaderModel:
         }
 
 
-def parse_model(data: dict) -> ReaderModel:
+def parse_model(data: dict, features: tuple[str, ...] = FEATURES) -> ReaderModel:
     try:
         model = ReaderModel(
             features=tuple(data["features"]),
@@ -68,23 +72,23 @@ def parse_model(data: dict) -> ReaderModel:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ReaderModelError(f"reader model: missing or bad field ({type(exc).__name__}: {exc})") from None
-    if model.features != FEATURES:
+    if model.features != features:
         raise ReaderModelError(
-            "reader model was trained on other features than rag.answer.reader_features computes; "
-            "retrain it with eval/train_reader.py"
+            "reader model was trained on other features than rag.answer computes; "
+            "retrain it with eval/train_reader.py (sentences) or eval/train_decline.py (declining)"
         )
-    if not len(model.mean) == len(model.scale) == len(model.coef) == len(FEATURES):
+    if not len(model.mean) == len(model.scale) == len(model.coef) == len(features):
         raise ReaderModelError("reader model: weights and features differ in number")
     return model
 
 
 @lru_cache(maxsize=4)
-def load_model(path: Path = MODEL_PATH) -> ReaderModel:
+def load_model(path: Path = MODEL_PATH, features: tuple[str, ...] = FEATURES) -> ReaderModel:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ReaderModelError(f"reader model {path}: cannot read it ({exc})") from None
-    return parse_model(data)
+    return parse_model(data, features)
 
 
 @dataclass(frozen=True)
@@ -92,29 +96,59 @@ class Candidate:
     probability: float
     hit_index: int
     span: tuple[int, int]  # offsets into the hit's chunk text
+    row: tuple[float, ...] = ()  # its features (rag.answer.reader_features order)
+
+
+def extractive_marks(
+    query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]
+) -> tuple[list[tuple[str, int, int]], bool]:
+    """What the hand-rule reader quotes ((doc_id, start, end) of its citations) and whether it
+    declines: a feature of the learned reader, which learns where to trust it."""
+    ans = ExtractiveAnswerer().build(query, hits, documents)
+    return [(c.doc_id, c.start, c.end) for c in ans.citations], ans.abstained
+
+
+def picked_sentences(
+    hit: Hit, spans: Sequence[tuple[int, int]], cited: Sequence[tuple[str, int, int]]
+) -> set[int]:
+    """The sentences (offsets into the hit's chunk) that overlap a citation."""
+    base, doc = hit.chunk.start, hit.chunk.doc_id
+    return {
+        k
+        for k, (a, b) in enumerate(spans)
+        if any(d == doc and base + a < e and s < base + b for d, s, e in cited)
+    }
 
 
 def rank_sentences(
     query: Query, hits: Sequence[Hit], model: ReaderModel, documents: Mapping[str, Document] | None = None
 ) -> list[Candidate]:
     """Every sentence of every passage with its probability of answering, best first."""
+    cited, declined = extractive_marks(query, hits, documents or {})
     out = []
     for i, hit in enumerate(hits):
         doc = (documents or {}).get(hit.chunk.doc_id)
         title = hit.title or (doc.title if doc else "")
         spans = quotable_sentences(hit.chunk.text)
-        rows = passage_features(query.whole, [hit.chunk.text[a:b] for a, b in spans], title)
-        out += [Candidate(model.probability(r), i, s) for r, s in zip(rows, spans, strict=True)]
+        picked = picked_sentences(hit, spans, cited)
+        rows = passage_features(query.whole, [hit.chunk.text[a:b] for a, b in spans], title, picked, declined)
+        out += [Candidate(model.probability(r), i, s, tuple(r)) for r, s in zip(rows, spans, strict=True)]
     return sorted(out, key=lambda c: -c.probability)
 
 
 @dataclass(frozen=True)
 class LearnedReader:
-    """Quotes the sentence the model ranks first, with its citation; declines below the threshold."""
+    """Quotes the sentence the model ranks first, led by its short answer (「…」) when the span model
+    is confident, with its citation; declines when the decline model finds the passages do not
+    answer (rag.answer.decline). A list question, or an open one whose next sentence scores nearly
+    as well, also quotes that next sentence."""
 
     name: str = "learned"
     model_path: Path = MODEL_PATH
+    span_path: Path = SPAN_MODEL_PATH
+    decline_path: Path = DECLINE_MODEL_PATH
     offer: int = 3  # passages offered when declining
+    close: float = 0.8  # an open question's next sentence is quoted too when this close to the best
 
     def stream(
         self, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
@@ -122,24 +156,78 @@ class LearnedReader:
         yield from stream_built(self.build(as_query(question), hits, documents))
 
     def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
-        model = load_model(self.model_path)
-        asks = query.whole.tokens or query.whole.bigrams
-        ranked = rank_sentences(query, hits, model, documents) if asks else []
-        if not ranked or ranked[0].probability < model.threshold:
+        info = query.whole
+        found = self.read(query, hits, documents)
+        if found is None or self.declines(self.decline_features(info, *found, hits)):
             return self.decline(query.rewritten, hits)
+        ranked, span = found
         best = ranked[0]
-        hit = hits[best.hit_index]
-        a, b = best.span
-        citation = make_citation(1, hit, (hit.chunk.start + a, hit.chunk.start + b), documents)
+        units = [best, *self.also(info, ranked)]
+        citations = [
+            make_citation(n, hits[c.hit_index], _absolute(hits[c.hit_index], c.span), documents)
+            for n, c in enumerate(units, 1)
+        ]
+        sentence = hits[best.hit_index].chunk.text[best.span[0] : best.span[1]]
+        spans = span_model(self.span_path) if self.span_path.exists() else None
+        shown = span is not None and spans is not None and span.probability >= spans.threshold
+        shown = shown and span.text != sentence.strip()
         return Answer(
             question=query.rewritten,
-            text=f"{citation.quote}[1]",
+            text=(f"「{span.text}」" if shown else "") + "".join(f"{c.quote}[{c.n}]" for c in citations),
             abstained=False,
             rewritten_query="",
-            citations=(citation,),
+            citations=tuple(citations),
             hits=tuple(hits),
+            short_answer=span.text if shown else "",
         )
+
+    def read(
+        self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]
+    ) -> tuple[list[Candidate], Span | None] | None:
+        """The passages' sentences ranked, and the short answer inside the best; None when nothing
+        can be read (no passage, or a question without words)."""
+        info = query.whole
+        model = load_model(self.model_path)
+        ranked = rank_sentences(query, hits, model, documents) if info.tokens or info.bigrams else []
+        if not ranked:
+            return None
+        a, b = ranked[0].span
+        sentence = hits[ranked[0].hit_index].chunk.text[a:b]
+        spans = span_model(self.span_path) if self.span_path.exists() else None
+        return ranked, best_span(frame(info), sentence, spans) if spans else None
+
+    def decline_features(
+        self, info: QuestionInfo, ranked: Sequence[Candidate], span: Span | None, hits: Sequence[Hit]
+    ) -> list[float]:
+        probs = [c.probability for c in ranked[:2]]
+        passages = [h.chunk.text for h in hits]
+        return decline_row(info, ranked[0].row, probs, passages, span.probability if span else 0.0)
+
+    def declines(self, row: Sequence[float]) -> bool:
+        """The decline model's verdict (without a decline model: the best sentence's probability is
+        below the sentence model's threshold)."""
+        if not self.decline_path.exists():
+            return row[0] < load_model(self.model_path).threshold
+        dm = load_model(self.decline_path, DECLINE_FEATURES)
+        return dm.probability(row) < dm.threshold
+
+    def also(self, info: QuestionInfo, ranked: Sequence[Candidate]) -> list[Candidate]:
+        """The sentence right after the best one in its passage, for a list question, or for an open
+        question (no answer type asked) when it scores nearly as well."""
+        best = ranked[0]
+        open_question = not set(info.kinds) & set(TYPES)
+        for c in ranked[1:3]:
+            if c.hit_index != best.hit_index or c.span[0] < best.span[1]:
+                continue
+            near = c.span[0] - best.span[1] <= 2
+            if near and (info.listing or (open_question and c.probability >= self.close * best.probability)):
+                return [c]
+        return []
 
     def decline(self, question: str, hits: Sequence[Hit]) -> Answer:
         """The same refusal as the extractive reader's, offering the nearest passages."""
         return ExtractiveAnswerer(offer=self.offer).abstain(question, hits)
+
+
+def _absolute(hit: Hit, span: tuple[int, int]) -> tuple[int, int]:
+    return hit.chunk.start + span[0], hit.chunk.start + span[1]

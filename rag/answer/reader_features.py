@@ -13,15 +13,16 @@ reader (rag.answer.learned) both call `passage_features`, so the two cannot drif
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.answer.question_frame import Frame, frame
 from rag.query.question import QuestionInfo
 from rag.retrieve.kinds import kind_patterns
 from rag.zh.numbers import numbers_with_measures, same_measure
 from rag.zh.text import fold
-from rag.zh.words import longest_common_run, pair_bigrams, posseg
+from rag.zh.words import pair_bigrams, posseg
 
 # answer types a question can ask for, and the jieba POS tags of words that can answer them
 TYPES = ("number", "date", "person", "place", "org")
@@ -53,6 +54,11 @@ FEATURES: tuple[str, ...] = (
     "open_x_novel",
     "measure_match",
     *(f"{k}_{x}" for k in TYPES for x in ("wanted", "has", "match")),
+    "wh_left_share",
+    "wh_right_share",
+    "wh_both",
+    "extractive_pick",
+    "extractive_declined",
 )
 
 
@@ -66,7 +72,7 @@ class SentenceView:
 
 
 @lru_cache(maxsize=8192)
-def _tagged(folded: str) -> tuple[tuple[str, str], ...]:
+def tagged(folded: str) -> tuple[tuple[str, str], ...]:
     # without the HMM: unknown words stay single characters, but tagging is several times faster
     return tuple((w.word, w.flag) for w in posseg().cut(folded, HMM=False))
 
@@ -75,10 +81,21 @@ def view(sentence: str, question_folded: str) -> SentenceView:
     folded = fold(sentence)
     tags = {
         _TAG_TYPE[flag[:2] if flag[:2] in _TAG_TYPE else flag[:1]]
-        for word, flag in _tagged(folded)
+        for word, flag in tagged(folded)
         if (flag[:2] in _TAG_TYPE or flag[:1] in _TAG_TYPE) and word not in question_folded
     }
     return SentenceView(folded, frozenset(pair_bigrams(folded)), frozenset(tags))
+
+
+def common_run(a: str, b: str) -> int:
+    """The longest run of characters a and b share (rag.zh.words.longest_common_run for strings):
+    one substring search per start in `a`, each only trying to beat the best so far, so the work
+    is done by str.__contains__ instead of a Python loop over every pair of characters."""
+    best = 0
+    for i in range(len(a)):
+        while i + best < len(a) and a[i : i + best + 1] in b:
+            best += 1
+    return best
 
 
 def _idf(views: Sequence[SentenceView], items: Sequence[str], contains) -> dict[str, float]:
@@ -103,13 +120,21 @@ def _has_type(kind: str, v: SentenceView) -> bool:
     return kind in v.tags
 
 
-def passage_features(info: QuestionInfo, sentences: Sequence[str], title: str = "") -> list[list[float]]:
+def passage_features(
+    info: QuestionInfo,
+    sentences: Sequence[str],
+    title: str = "",
+    picked: Collection[int] = (),
+    declined: bool = False,
+) -> list[list[float]]:
     """One feature row (in the order of FEATURES) per sentence of one passage of a document titled
     `title`: what the question says besides the title is what tells a later sentence (which names
-    its subject by a pronoun, or not at all) from the opening one that names it."""
+    its subject by a pronoun, or not at all) from the opening one that names it. `picked`: the
+    sentences the hand-rule reader (rag.answer.extractive) quotes; `declined`: it declined."""
     if not sentences:
         return []
     views = [view(s, info.folded) for s in sentences]
+    fr = frame(info)
     qgrams = sorted(info.bigrams)
     gram_idf = _idf(views, qgrams, lambda v, g: g in v.bigrams)
     title_grams = pair_bigrams(fold(title))
@@ -153,7 +178,7 @@ def passage_features(info: QuestionInfo, sentences: Sequence[str], title: str = 
         rows.append(
             [
                 *b[:7],
-                min(longest_common_run(core, v.folded), 12) / 12,
+                min(common_run(core, v.folded), 12) / 12,
                 b[1] - best,
                 1.0 if b[1] == best else 0.0,
                 1 / rank[i],
@@ -171,6 +196,17 @@ def passage_features(info: QuestionInfo, sentences: Sequence[str], title: str = 
                 open_question * b[7],
                 1.0 if measure else 0.0,
                 *types,
+                *_aligned(fr, v.bigrams),
+                1.0 if i in picked else 0.0,
+                1.0 if declined else 0.0,
             ]
         )
     return rows
+
+
+def _aligned(fr: Frame, bigrams: frozenset[str]) -> tuple[float, float, float]:
+    """Share of the bigrams right before and right after the question word that the sentence repeats
+    (第一个乘船通过整个西北水道的人 | 是谁), and both: the sentence states what the question restates."""
+    left = len(fr.left & bigrams) / len(fr.left) if fr.left else 0.0
+    right = len(fr.right & bigrams) / len(fr.right) if fr.right else 0.0
+    return left, right, left * right

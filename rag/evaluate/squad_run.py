@@ -32,7 +32,10 @@ _LEADING_SPAN = re.compile(r"^\s*「([^」]{1,60})」")
 
 
 def short_answer(answer: Answer) -> str:
-    """The span an answer leads with (「羅爾德·阿蒙森」…), else its text without citation markers."""
+    """The span an answer leads with (Answer.short_answer, or a leading 「羅爾德·阿蒙森」 of its text),
+    else its text without citation markers."""
+    if answer.short_answer:
+        return answer.short_answer
     m = _LEADING_SPAN.match(answer.text)
     return m.group(1) if m else _MARKERS.sub("", answer.text).strip()
 

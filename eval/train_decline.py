@@ -1,0 +1,164 @@
+"""Train the learned reader's decline model (rag.answer.decline) and print its held-out figures.
+
+    PYTHONPATH=$PWD python eval/train_decline.py [--data ../shared/data] [--seeds-index /tmp/reader-index]
+
+Examples, from the `tune` split only (rag.evaluate.squad.split_of, by article title):
+- answerable: each tune question of DRCD dev and CMRC 2018 with its gold paragraph;
+- unanswerable: the same question with the `--negatives` paragraphs of OTHER articles of its set
+  that share most character bigrams with it (hard negatives: what retrieval returns when the
+  question's article is not in the collection; no encoder needed);
+- with `--seeds-index` (an index of seeds/ built by `rag index`): the seeds' tune questions of
+  eval/questions.jsonl with their top BM25 passages, unanswerable ones as negatives.
+A logistic regression (scikit-learn, the `train` extra) is written as plain JSON; its threshold is
+the probability below which `--max-declines` of the answerable tune questions fall. Then held-out
+questions are read the same way: the share of answerable ones declined (target <= 5%) and of
+hard-negative ones declined (the reader-side proxy for removed-article questions, target >= 80%).
+It needs the sentence and span models (eval/train_reader.py, eval/train_spans.py) first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from rag.answer.decline import DECLINE_FEATURES, DECLINE_MODEL_PATH
+from rag.answer.learned import LearnedReader, load_model, parse_model
+from rag.evaluate.squad import load_squad, sample
+from rag.evaluate.squad_run import gold_paragraph
+from rag.query.analysis import analyse
+from rag.types import Chunk, Document, Hit
+from rag.zh.text import fold
+from rag.zh.words import pair_bigrams
+
+SETS = ("drcd_dev.json", "cmrc2018_trial.json")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def paragraphs(squad):
+    """[(article, paragraph index, bigrams)] of a set."""
+    out = []
+    for art in squad.articles:
+        for i, (a, b) in enumerate(art.paragraphs):
+            out.append((art, i, pair_bigrams(fold(art.text[a:b]))))
+    return out
+
+
+def hard_negatives(squad, q, paras, n: int) -> tuple[list[Hit], dict[str, Document]]:
+    """The n paragraphs of other articles sharing most bigrams with the question, as hits."""
+    grams = analyse(q.question).whole.bigrams
+    ranked = sorted((p for p in paras if p[0].id != q.article_id), key=lambda p: -len(grams & p[2]))[:n]
+    hits, docs = [], {}
+    for rank, (art, i, _) in enumerate(ranked, 1):
+        a, b = art.paragraphs[i]
+        docs[art.id] = Document(id=art.id, title=art.title, text=art.text)
+        hits.append(
+            Hit(Chunk(f"{art.id}#{i}", art.id, art.text[a:b], a, b), 1.0, rank, ("bigram",), art.title)
+        )
+    return hits, docs
+
+
+def row(reader: LearnedReader, question: str, hits, docs) -> list[float] | None:
+    query = analyse(question)
+    found = reader.read(query, hits, docs)
+    return reader.decline_features(query.whole, *found, hits) if found else None
+
+
+def squad_rows(reader, squad, split: str, limit: int | None, negatives: int):
+    paras = paragraphs(squad)
+    pos, neg = [], []
+    for q in sample(squad.questions, limit, (split,)):
+        doc, hit = gold_paragraph(squad, q)
+        r = row(reader, q.question, [hit], {doc.id: doc})
+        if r:
+            pos.append(r)
+        r = row(reader, q.question, *hard_negatives(squad, q, paras, negatives))
+        if r:
+            neg.append(r)
+    return pos, neg
+
+
+def seed_rows(reader, index: Path, split: str, k: int):
+    from rag.config import load_settings
+    from rag.pipeline import Pipeline
+
+    pipeline = Pipeline.load(index, load_settings())
+    docs = {d.id: d for d in pipeline.documents()}
+    pos, neg = [], []
+    for line in (ROOT / "eval/questions.jsonl").read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        if q.get("split") != split:
+            continue
+        r = row(reader, q["question"], pipeline.search(q["question"], k=k, mode="bm25"), docs)
+        if r:
+            (pos if q.get("answers") else neg).append(r)
+    return pos, neg
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=ROOT / "../shared/data")
+    ap.add_argument("--out", type=Path, default=DECLINE_MODEL_PATH)
+    ap.add_argument("--seeds-index", type=Path, default=None, help="index of seeds/ (rag index)")
+    ap.add_argument("--negatives", type=int, default=3, help="hard-negative passages per question")
+    ap.add_argument("--max-declines", type=float, default=0.04, help="of answerable tune questions")
+    ap.add_argument("--limit", type=int, default=None, help="questions per set and split")
+    args = ap.parse_args(argv)
+
+    reader = LearnedReader(decline_path=args.out.with_suffix(".none"))  # features only, no verdict
+    sets = [load_squad(args.data / name) for name in SETS]
+    pos, neg = [], []
+    for squad in sets:
+        p, n = squad_rows(reader, squad, "tune", args.limit, args.negatives)
+        print(f"{squad.name} tune: {len(p)} answerable, {len(n)} hard-negative", flush=True)
+        pos, neg = pos + p, neg + n
+    if args.seeds_index:
+        p, n = seed_rows(reader, args.seeds_index, "tune", 5)
+        print(f"seeds tune: {len(p)} answerable, {len(n)} unanswerable")
+        pos, neg = pos + p, neg + n
+    x = np.array(pos + neg, dtype=float)
+    y = np.array([1] * len(pos) + [0] * len(neg))
+    scaler = StandardScaler().fit(x)
+    clf = LogisticRegression(max_iter=5000, class_weight="balanced").fit(scaler.transform(x), y)
+    p = clf.predict_proba(scaler.transform(x))[:, 1]
+    threshold = float(np.quantile(p[y == 1], args.max_declines))
+    print(
+        f"tune: threshold {threshold:.3f} declines {np.mean(p[y == 1] < threshold):.3f} answerable, "
+        f"{np.mean(p[y == 0] < threshold):.3f} unanswerable"
+    )
+    data = {
+        "features": list(DECLINE_FEATURES),
+        "mean": scaler.mean_.tolist(),
+        "scale": scaler.scale_.tolist(),
+        "coef": clf.coef_[0].tolist(),
+        "intercept": float(clf.intercept_[0]),
+        "threshold": threshold,
+    }
+    parse_model(data, DECLINE_FEATURES)
+    data |= {
+        "trained": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_on": {**{s.name: "tune" for s in sets}, **({"seeds": "tune"} if args.seeds_index else {})},
+        "learner": "sklearn LogisticRegression(class_weight=balanced) on standardised features",
+    }
+    args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"model: {args.out}")
+
+    load_model.cache_clear()
+    reader = LearnedReader(decline_path=args.out)
+    for squad in sets:
+        p, n = squad_rows(reader, squad, "heldout", args.limit, args.negatives)
+        print(
+            f"{squad.name} heldout: declined {np.mean([reader.declines(r) for r in p]):.3f} of {len(p)} "
+            f"answerable, {np.mean([reader.declines(r) for r in n]):.3f} of {len(n)} hard-negative"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
