@@ -210,7 +210,8 @@ def bench_bm25(n: int, queries: int, out: list[dict]) -> None:
     )
     out.append(row)
     print(
-        f"{n:>9,}  bm25 (bm25s)  index {build:.1f} s  query p50 {row['p50_ms']:.2f} ms  p95 {row['p95_ms']:.2f} ms  "
+        f"{n:>9,}  bm25 (bm25s)  index {build:.1f} s  "
+        f"query p50 {row['p50_ms']:.2f} ms  p95 {row['p95_ms']:.2f} ms  "
         f"load {load:.2f} s (mmap {load_mmap:.3f} s)  jieba {tok_s * 1000:.2f} ms/passage",
         flush=True,
     )
@@ -229,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flat-queries", type=int, default=50, help="timed exact searches (slow at 1M)")
     p.add_argument("--m", type=ints, default=[AnnSettings().m], help="HNSW M values")
     p.add_argument("--ef-construction", type=int, default=AnnSettings().ef_construction)
-    p.add_argument("--ef-search", type=ints, default=[32, 64, AnnSettings().ef_search, 128])
+    p.add_argument("--ef-search", type=ints, default=[32, AnnSettings().ef_search, 96])
     p.add_argument("--tombstones", action="store_true", help="also search with 20%% of the ids removed")
     p.add_argument("--bm25", type=int, default=100_000, help="passages for the BM25 side")
     p.add_argument("--no-bm25", action="store_true")

@@ -3,6 +3,8 @@ remove (tombstones), revive, rebuild; and faiss leaving torch's thread count alo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -153,3 +155,19 @@ def test_faiss_leaves_torch_its_threads(tmp_path):
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_one_jieba_dictionary_read_and_tags_as_jieba_gives_them():
+    import jieba
+
+    from rag.zh.words import _import_posseg, posseg, tokenizer
+
+    module = _import_posseg()
+    ours = posseg()
+    assert module.dt.word_tag_tab is ours.word_tag_tab  # jieba.posseg's own tagger shares the table
+    reference = module.POSTokenizer(tokenizer())  # jieba reading the tags from the dictionary itself
+    text = "中央纪委国家监委网站通报天津市卫生健康委员会二级巡视员王增田受到处分"
+    assert list(ours.cut(text)) == list(reference.cut(text))
+    assert ours.word_tag_tab == reference.word_tag_tab
+    assert tokenizer().tmp_dir and (Path(tokenizer().tmp_dir) / "jieba.cache").is_file()
+    assert jieba.dt is not tokenizer()  # ours is the one tokenizer the project uses

@@ -30,9 +30,9 @@ import numpy as np
 @dataclass(frozen=True)
 class AnnSettings:
     threshold: int = 200_000  # live vectors above which the index becomes HNSW
-    m: int = 32  # HNSW links per node
+    m: int = 16  # HNSW links per node
     ef_construction: int = 80
-    ef_search: int = 96
+    ef_search: int = 64
     max_dead: float = 0.2  # tombstone share that triggers a rebuild of the graph
 
     @classmethod

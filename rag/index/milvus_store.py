@@ -23,7 +23,7 @@ import numpy as np
 from rag.index.milvus_rows import MANIFEST_KEY, TEXT_BYTES, chunk_row, document_rows, manifest_row
 from rag.index.milvus_view import MilvusView, Pending, VectorCache, lexical_for
 from rag.index.snapshot import IndexError
-from rag.index.store import check_compatible
+from rag.index.store import check_compatible, document_from_row
 from rag.types import Chunk, Document
 
 BATCH = 128  # rows per insert: a few MB per request at most
@@ -229,7 +229,7 @@ class MilvusStore:
             if fields.pop("chunks") != len(spans.get(doc_id, [])):
                 incomplete.append(doc_id)
                 continue
-            doc = documents[doc_id] = Document(**fields)
+            doc = documents[doc_id] = document_from_row(fields)
             for key, start, end in sorted(spans.get(doc_id, []), key=lambda s: s[1]):
                 chunks[key] = Chunk(id=key, doc_id=doc_id, text=doc.text[start:end], start=start, end=end)
         if incomplete:  # an interrupted update: these are re-indexed by the next `rag index`

@@ -115,6 +115,11 @@ def check_compatible(manifest: dict, embedder_name: str, index_dir: Path) -> Non
         )
 
 
+def document_from_row(row: dict) -> Document:
+    # JSON gives lists; a Document is frozen and hashed (the answer's corpus cache), so tuples
+    return Document(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()})
+
+
 def load_snapshot(index_dir: Path, embedder_name: str, ann_settings: AnnSettings | None = None) -> Snapshot:
     faiss = ann.faiss_module()
     index_dir = Path(index_dir)
@@ -122,7 +127,7 @@ def load_snapshot(index_dir: Path, embedder_name: str, ann_settings: AnnSettings
     check_compatible(manifest, embedder_name, index_dir)
     gen = index_dir / manifest["generation"]
     try:
-        documents = {row["id"]: Document(**row) for row in _read_jsonl(gen / "documents.jsonl")}
+        documents = {row["id"]: document_from_row(row) for row in _read_jsonl(gen / "documents.jsonl")}
         chunks = {row["id"]: Chunk(**row) for row in _read_jsonl(gen / "chunks.jsonl")}
         vectors = faiss.read_index(str(gen / "vectors.faiss"))
         views = lexical_views()
