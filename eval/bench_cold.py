@@ -62,7 +62,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def page_up(index: str, env: dict) -> tuple[float, float]:
+def page_up(index: str, env: dict, code: Path = ROOT, wait_model: bool = True) -> tuple[float, float]:
     """Seconds from starting the page's process until GET / answers 200; and until the model is loaded."""
     port = free_port()
     cmd = [PY, "ui.py", "--index", index, "--port", str(port)]
@@ -82,7 +82,7 @@ def page_up(index: str, env: dict) -> tuple[float, float]:
                         break
             except OSError:
                 time.sleep(0.1)
-        for line in proc.stderr:  # "model loaded in X s", printed by the background loader
+        for line in proc.stderr if wait_model else ():  # "model loaded in X s", from the background loader
             if "model loaded" in line or "could not be loaded" in line:
                 loaded = time.perf_counter() - t
                 break
@@ -98,33 +98,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--no-page", action="store_true")
     p.add_argument("--no-parts", action="store_true")
+    p.add_argument("--no-ask", action="store_true")
+    p.add_argument("--model-first", action="store_true", help="a page that loads the model before serving")
     p.add_argument("--code", default=str(ROOT), help="the rag to run (e.g. an older checkout, to compare)")
     args = p.parse_args(argv)
     env = {**os.environ, "PYTHONPATH": args.code}
     code = Path(args.code)  # run from there: `python -m rag` finds the rag of its working folder first
     args.index = str(Path(args.index).resolve())
-    if (
-        not (ROOT / args.index / "manifest.json").is_file()
-        and not Path(args.index, "manifest.json").is_file()
-    ):
+    if not Path(args.index, "manifest.json").is_file():
         raise SystemExit(f"no index at {args.index}: run `rag index` first")
 
     asks = []
-    for _ in range(args.runs):
+    for _ in range(0 if args.no_ask else args.runs):
         wall, cpu, r = run_timed(
             [PY, "-m", "rag", "ask", QUESTION, "--index", args.index, "--json"], env, code
         )
         ready = re.search(r"ready in .*", r.stderr)
         asks.append((wall, cpu))
-        print(
-            f"cold rag ask: {wall:6.1f} s wall, {cpu:6.1f} s CPU   [{ready.group(0) if ready else ''}]",
-            flush=True,
-        )
-    print(
-        f"cold rag ask median: {statistics.median(w for w, _ in asks):.1f} s wall, "
-        f"{statistics.median(c for _, c in asks):.1f} s CPU",
-        flush=True,
-    )
+        parts = ready.group(0) if ready else ""
+        print(f"cold rag ask: {wall:6.1f} s wall, {cpu:6.1f} s CPU   [{parts}]", flush=True)
+    if asks:
+        wall = statistics.median(w for w, _ in asks)
+        cpu = statistics.median(c for _, c in asks)
+        print(f"cold rag ask median: {wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
 
     if not args.no_parts:
         for name, snippet in PARTS.items():
@@ -133,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_page:
         for _ in range(args.runs):
-            up, loaded = page_up(args.index, env)
+            up, loaded = page_up(args.index, env, code, not args.model_first)
             print(f"page: up (GET / = 200) in {up:6.1f} s; model loaded at {loaded:6.1f} s", flush=True)
     return 0
 
