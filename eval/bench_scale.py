@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flat-queries", type=int, default=50, help="timed exact searches (slow at 1M)")
     p.add_argument("--m", type=ints, default=[AnnSettings().m], help="HNSW M values")
     p.add_argument("--ef-construction", type=int, default=AnnSettings().ef_construction)
-    p.add_argument("--ef-search", type=ints, default=[32, AnnSettings().ef_search, 96])
+    p.add_argument("--ef-search", type=ints, default=[64, 128, AnnSettings().ef_search])
     p.add_argument("--tombstones", action="store_true", help="also search with 20%% of the ids removed")
     p.add_argument("--bm25", type=int, default=100_000, help="passages for the BM25 side")
     p.add_argument("--no-bm25", action="store_true")

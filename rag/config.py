@@ -72,7 +72,7 @@ class Settings:
     hnsw_threshold: int = 200_000  # live vectors above which the exact flat index becomes HNSW
     hnsw_m: int = 16  # graph links per vector
     hnsw_ef_construction: int = 80  # build-time candidate list
-    hnsw_ef_search: int = 64  # query-time candidate list (query time: may change freely)
+    hnsw_ef_search: int = 256  # query-time candidate list (query time: may change freely)
     hnsw_max_dead: float = 0.2  # share of removed vectors (tombstones) that makes an update rebuild the graph
     # --- limits on what the page and its API accept (query time; rag/web/limits.py) ---
     max_question_chars: int = 500  # a 100,000-character question held /search for 200 s
