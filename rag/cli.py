@@ -76,11 +76,20 @@ def cmd_index(args) -> int:
     return EXIT_PROBLEMS if report.skipped else 0
 
 
+def _open(args, settings, needs_model: bool):
+    """The index for queries, saying on stderr what loads (the model in the background meanwhile)."""
+    from rag.warmup import open_for_queries, say
+
+    pipeline, warm = open_for_queries(args.index, settings, needs_model)
+    warm.wait()
+    say(warm.summary())
+    return pipeline
+
+
 def cmd_search(args) -> int:
     from rag.jsonview import search_to_dict
-    from rag.pipeline import Pipeline
 
-    pipeline = Pipeline.load(args.index, _settings(args))
+    pipeline = _open(args, _settings(args), needs_model=args.mode in ("hybrid", "dense"))
     doc_ids = _doc_ids(args, pipeline)
     for query in _inputs(args.query):
         hits = pipeline.search(query, k=args.k, mode=args.mode, doc_ids=doc_ids)
@@ -101,10 +110,9 @@ def cmd_search(args) -> int:
 
 def cmd_ask(args) -> int:
     from rag.jsonview import answer_to_dict
-    from rag.pipeline import Pipeline
 
     # --answerer overrides the settings file; None (not given) leaves it as the file says
-    pipeline = Pipeline.load(args.index, _settings(args, answerer=args.answerer))
+    pipeline = _open(args, _settings(args, answerer=args.answerer), needs_model=True)
     doc_ids = _doc_ids(args, pipeline)
     for question in _inputs(args.question):
         answer = pipeline.ask(question, mode=args.mode, k=args.k, doc_ids=doc_ids)

@@ -70,6 +70,12 @@ class Settings:
     milvus_bm25: str = "local"
     # --- ingestion (index time; docs/formats.md) ---
     max_file_mb: float = 20  # `rag index` skips bigger files with a message (the page: max_upload_mb)
+    # --- the folder store's vector index (rag/index/ann.py, docs/scale.md; eval/bench_scale.py) ---
+    hnsw_threshold: int = 200_000  # live vectors above which the exact flat index becomes HNSW
+    hnsw_m: int = 16  # graph links per vector
+    hnsw_ef_construction: int = 80  # build-time candidate list
+    hnsw_ef_search: int = 256  # query-time candidate list (query time: may change freely)
+    hnsw_max_dead: float = 0.2  # share of removed vectors (tombstones) that makes an update rebuild the graph
     # --- limits on what the page and its API accept (query time; rag/web/limits.py) ---
     max_question_chars: int = 500  # a 100,000-character question held /search for 200 s
     max_history_turns: int = 20  # earlier (question, answer) pairs an /ask call may send

@@ -3,6 +3,7 @@ write the report."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ def eval_command(
     from rag.pipeline import Pipeline  # loads the models: only when the command runs
 
     questions = load_questions(questions_file)
+    print(f"loading the index {index_dir} …", file=sys.stderr, flush=True)
     pipeline = Pipeline.load(index_dir, settings)
+    print(f"{len(questions)} questions; modes {', '.join(modes)}", file=sys.stderr, flush=True)
     result = evaluate(pipeline, questions, modes, k, questions_file=str(questions_file))
     report = write_report(result, out_dir)
     print(format_table(result))

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from rag.evaluate import metrics
+from rag.evaluate.progress import bar
 from rag.evaluate.questions import Question, doc_key, evidence_in
 from rag.evaluate.results import (
     ANSWER_SUBSETS,
@@ -119,7 +120,8 @@ def evaluate(
     answerable = [q for q in questions if q.answerable]
     seen: dict[str, dict[str, str]] = defaultdict(dict)  # doc id -> chunk id -> text
     retrieval = {
-        mode: tuple(_search(pipeline, q, mode, k, depth, seen) for q in answerable) for mode in modes
+        mode: tuple(_search(pipeline, q, mode, k, depth, seen) for q in bar(answerable, f"search {mode}"))
+        for mode in modes
     }
 
     # the documents' full text when the pipeline lists them, else the chunks seen in the results
@@ -149,7 +151,7 @@ def evaluate(
     records: tuple[AnswerRecord, ...] = ()
     answer_table: dict[str, dict] = {}
     if answers is not False and callable(getattr(pipeline, "ask", None)):
-        records = tuple(_grade_answer(q, pipeline.ask(q.question)) for q in questions)
+        records = tuple(_grade_answer(q, pipeline.ask(q.question)) for q in bar(questions, "ask"))
         by_id = {q.id: q for q in questions}
         for name in ANSWER_SUBSETS:
             members = set(subsets[name])

@@ -55,5 +55,7 @@ class LexicalIndex:
         import bm25s
 
         chunk_ids = json.loads((folder / "chunk_ids.json").read_text(encoding="utf-8"))
-        bm25 = bm25s.BM25.load(str(folder)) if chunk_ids else None
+        # memory-mapped: the score matrix is paged in as queries touch it, not read whole at start
+        # (a removed generation's files stay readable while mapped, on POSIX)
+        bm25 = bm25s.BM25.load(str(folder), mmap=True) if chunk_ids else None
         return cls(name, tokenizer, chunk_ids, bm25)

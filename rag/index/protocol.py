@@ -72,9 +72,10 @@ class Store(Protocol):
 def open_store(settings: Settings, index_dir: Path | str) -> Store:
     """The store the settings name; nothing is opened or created until it is used."""
     if settings.store == "folder":
+        from rag.index.ann import AnnSettings
         from rag.index.store import FolderStore
 
-        return FolderStore(Path(index_dir))
+        return FolderStore(Path(index_dir), AnnSettings.of(settings))
     if settings.store == "milvus":
         from rag.index.milvus_store import MilvusStore
 

@@ -11,6 +11,8 @@ import numpy as np
 
 from rag.cases.stored import DocCases, read_document
 from rag.config import VERSION
+from rag.index import ann
+from rag.index.ann import AnnSettings
 from rag.index.lexical import LexicalIndex
 from rag.types import Chunk, Document
 
@@ -36,15 +38,6 @@ def faiss_id(chunk_id: str) -> int:
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def load_faiss():
-    import faiss
-
-    # one thread: on 2 cores OpenMP start-up costs more than a flat search over thousands of vectors
-    # (measured: 8x faster per query on the seeds)
-    faiss.omp_set_num_threads(1)
-    return faiss
 
 
 def merged(
@@ -86,11 +79,6 @@ def build_lexical(chunks: dict[str, Chunk], skip: Iterable[str] = ()) -> dict[st
     return {name: LexicalIndex.build(name, texts, ids, tok) for name, tok in views.items()}
 
 
-def _new_vector_index(dim: int):
-    faiss = load_faiss()
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-
-
 @dataclass
 class Snapshot:
     """One consistent state of the index, in memory. Treated as immutable: updates make a new one,
@@ -101,19 +89,31 @@ class Snapshot:
     chunker: dict
     documents: dict[str, Document]
     chunks: dict[str, Chunk]  # chunk id -> Chunk, in document order
-    vectors: object  # faiss.IndexIDMap2
+    vectors: object  # faiss.IndexIDMap2 over a flat or HNSW index (rag.index.ann)
     lexical: dict[str, LexicalIndex]
     corpus: list[str] = field(default_factory=list)
     created: str = field(default_factory=now_iso)
     cases: dict[str, DocCases] = field(default_factory=dict)  # doc id -> its cases and stated totals
+    ann: AnnSettings = field(default_factory=AnnSettings)  # when and how the vectors become HNSW
     _by_faiss_id: dict[int, str] = field(default_factory=dict, repr=False)
+    _searcher: object = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._by_faiss_id = {faiss_id(cid): cid for cid in self.chunks}
 
+    def live_ids(self) -> np.ndarray:
+        return np.fromiter(self._by_faiss_id, dtype=np.int64, count=len(self._by_faiss_id))
+
+    def searcher(self) -> ann.Searcher:
+        if self._searcher is None:  # tombstones are found once per snapshot, on the first search
+            self._searcher = ann.Searcher(self.vectors, ann.dead_ids(self.vectors, self.live_ids()), self.ann)
+        return self._searcher
+
     # ----- construction -----
     @classmethod
-    def empty(cls, embedder_name: str, dim: int, chunker: dict) -> Snapshot:
+    def empty(
+        cls, embedder_name: str, dim: int, chunker: dict, ann_settings: AnnSettings | None = None
+    ) -> Snapshot:
         views = lexical_views()
         return cls(
             embedder_name=embedder_name,
@@ -121,8 +121,9 @@ class Snapshot:
             chunker=dict(chunker),
             documents={},
             chunks={},
-            vectors=_new_vector_index(dim),
+            vectors=ann.new_flat(dim),
             lexical={name: LexicalIndex.build(name, [], [], tok) for name, tok in views.items()},
+            ann=ann_settings or AnnSettings(),
         )
 
     def updated(
@@ -133,16 +134,13 @@ class Snapshot:
     ) -> Snapshot:
         """A new snapshot without the documents in `remove` and with those in `add` (replacing any
         document of the same id). Vectors of untouched documents are reused, never recomputed."""
-        faiss = load_faiss()
         documents, chunks, fresh = merged(self.documents, self.chunks, self.dim, remove, add)
-        vectors = faiss.clone_index(self.vectors)
         renewed = {c.id for c, _ in fresh}  # an edited document's kept chunk comes back as fresh
-        gone = [faiss_id(i) for i in self.chunks if i not in chunks or i in renewed]
-        if gone:
-            vectors.remove_ids(np.asarray(gone, dtype=np.int64))
-        if fresh:
-            vecs = np.ascontiguousarray(np.stack([v for _, v in fresh]))
-            vectors.add_with_ids(vecs, np.asarray([faiss_id(c.id) for c, _ in fresh], dtype=np.int64))
+        gone = np.asarray([faiss_id(i) for i in self.chunks if i not in chunks or i in renewed], np.int64)
+        fresh_ids = np.asarray([faiss_id(c.id) for c, _ in fresh], dtype=np.int64)
+        vecs = np.stack([v for _, v in fresh]) if fresh else np.zeros((0, self.dim), np.float32)
+        live = np.asarray([faiss_id(i) for i in chunks], dtype=np.int64)
+        vectors = ann.updated(self.vectors, live, gone, fresh_ids, vecs, self.ann)
         lexical = build_lexical(chunks)
         # cases are read with their document, so an untouched document keeps its rows
         replaced = {doc.id for doc, _, _ in add}
@@ -159,17 +157,15 @@ class Snapshot:
             corpus=list(corpus) if corpus is not None else self.corpus,
             created=self.created,
             cases=dict(sorted(cases.items())),
+            ann=self.ann,
         )
 
     # ----- queries -----
     def dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         if not self.chunks or k <= 0:
             return []
-        q = np.ascontiguousarray(np.asarray(query_vector, dtype=np.float32).reshape(1, -1))
-        scores, ids = self.vectors.search(q, min(k, len(self.chunks)))
-        return [
-            (self._by_faiss_id[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0
-        ]
+        scores, ids = self.searcher().search(query_vector, min(k, len(self.chunks)))
+        return [(self._by_faiss_id[int(i)], float(s)) for s, i in zip(scores, ids, strict=True) if i >= 0]
 
     def vector(self, chunk_id: str) -> np.ndarray:
         """The stored vector of a chunk (reused when an edited document keeps some chunks)."""
@@ -179,6 +175,14 @@ class Snapshot:
 
     def doc_chunks(self, doc_id: str) -> list[Chunk]:
         return [c for c in self.chunks.values() if c.doc_id == doc_id]
+
+    def vectors_info(self) -> dict:
+        """What the manifest says of the vector index: its kind, and the tombstones it carries."""
+        hnsw = ann.is_hnsw(self.vectors)
+        info = {"kind": "hnsw" if hnsw else "flat", "held": int(self.vectors.ntotal)}
+        if hnsw:
+            info.update(m=self.ann.m, ef_construction=self.ann.ef_construction)
+        return info
 
     def manifest(self, generation: str) -> dict:
         per_doc: dict[str, int] = {}
@@ -194,6 +198,7 @@ class Snapshot:
             "normalisation": NORMALISATION,
             "chunker": self.chunker,
             "lexical": sorted(self.lexical),
+            **({"vectors": self.vectors_info()} if hasattr(self.vectors, "id_map") else {}),  # faiss only
             "corpus": self.corpus,
             "counts": {"documents": len(self.documents), "chunks": len(self.chunks)},
             "documents": {

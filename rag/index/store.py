@@ -4,7 +4,8 @@
     index/gen-000007/documents.jsonl   Document per line (with its text: citations point into it)
     index/gen-000007/chunks.jsonl      Chunk per line, in document order
     index/gen-000007/cases.jsonl       the cases each document describes (rag.cases), per document
-    index/gen-000007/vectors.faiss     IndexIDMap2(IndexFlatIP): ids derived from chunk ids
+    index/gen-000007/vectors.faiss     IndexIDMap2 over IndexFlatIP, or HNSW above a size (rag.index.ann):
+                                       ids derived from chunk ids
     index/gen-000007/bm25/, bigram/    bm25s indexes (json + npy, no pickle)
 
 An update writes a complete new generation, fsyncs it, then swaps manifest.json with os.replace.
@@ -20,8 +21,12 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from rag.cases.stored import complete, doc_cases_from_dict, doc_cases_to_dict
 from rag.config import VERSION
+from rag.index import ann
+from rag.index.ann import AnnSettings
 from rag.index.docrow import document_from_row
 from rag.index.lexical import LexicalIndex
 from rag.index.snapshot import (
@@ -29,8 +34,8 @@ from rag.index.snapshot import (
     NORMALISATION,
     IndexError,
     Snapshot,
+    faiss_id,
     lexical_views,
-    load_faiss,
     now_iso,
 )
 from rag.types import Chunk
@@ -111,8 +116,8 @@ def check_compatible(manifest: dict, embedder_name: str, index_dir: Path) -> Non
         )
 
 
-def load_snapshot(index_dir: Path, embedder_name: str) -> Snapshot:
-    faiss = load_faiss()
+def load_snapshot(index_dir: Path, embedder_name: str, ann_settings: AnnSettings | None = None) -> Snapshot:
+    faiss = ann.faiss_module()
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     check_compatible(manifest, embedder_name, index_dir)
@@ -129,7 +134,7 @@ def load_snapshot(index_dir: Path, embedder_name: str) -> Snapshot:
         raise IndexError(
             f"index at {index_dir} is damaged ({exc}); rebuild it with: rag index --rebuild"
         ) from None
-    if vectors.ntotal != len(chunks):
+    if not ann.consistent(vectors, np.asarray([faiss_id(c) for c in chunks], dtype=np.int64)):
         raise IndexError(f"index at {index_dir} is inconsistent; rebuild it with: rag index --rebuild")
     return Snapshot(
         embedder_name=manifest["embedder"]["name"],
@@ -142,6 +147,7 @@ def load_snapshot(index_dir: Path, embedder_name: str) -> Snapshot:
         corpus=manifest.get("corpus", []),
         created=manifest.get("created", now_iso()),
         cases=complete({r.doc_id: r for r in rows}, documents.values()),
+        ann=ann_settings or AnnSettings(),
     )
 
 
@@ -194,18 +200,19 @@ def save_snapshot(snapshot: Snapshot, index_dir: Path) -> str:
 class FolderStore:
     """The index as a folder of plain files (see the module docstring): the default store."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, ann_settings: AnnSettings | None = None) -> None:
         self.index_dir = Path(index_dir)
         self.location = str(index_dir)
+        self.ann = ann_settings or AnnSettings()
 
     def exists(self) -> bool:
         return (self.index_dir / MANIFEST).exists()
 
     def load(self, embedder_name: str) -> Snapshot:
-        return load_snapshot(self.index_dir, embedder_name)
+        return load_snapshot(self.index_dir, embedder_name, self.ann)
 
     def empty(self, embedder_name: str, dim: int, chunker: dict) -> Snapshot:
-        return Snapshot.empty(embedder_name, dim, chunker)
+        return Snapshot.empty(embedder_name, dim, chunker, self.ann)
 
     def save(self, view: Snapshot) -> None:
         save_snapshot(view, self.index_dir)

@@ -28,7 +28,8 @@ def index_summary(report: UpdateReport) -> str:
         )
         lines += [f"    skipped: {s}" for s in unsupported]
     if failed:
-        lines.append(f"  failed: {len(failed)} files could not be read (an indexed earlier version, if any, is kept)")
+        kept = "an indexed earlier version, if any, is kept"
+        lines.append(f"  failed: {len(failed)} files could not be read ({kept})")
         lines += [f"    skipped: {s}" for s in failed]
     if report.warnings:
         lines.append(f"  warnings: {len(report.warnings)}")

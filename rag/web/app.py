@@ -33,9 +33,11 @@ def build_app(
     reports_dir: Path | str = DEFAULT_REPORTS,
     skipped=(),
     conversations: Path | str | None = None,
+    ready=None,
 ) -> Any:
     """The page (a gr.Blocks) over `pipeline`. Start it with launch(app, ...). Conversations are kept in
-    the SQLite file `conversations` (default: beside the index folder)."""
+    the SQLite file `conversations` (default: beside the index folder). `ready`: an event set when the
+    model has loaded in the background (rag.web.startup); questions before it wait, saying so."""
     import gradio as gr
 
     from rag.web.cases_tab import build_cases_tab, wire_cases_tab
@@ -46,7 +48,12 @@ def build_app(
     from rag.web.retrieval_tab import build_retrieval_tab, wire_retrieval_tab
     from rag.web.session import new_session
 
-    page = ChatPage(pipeline, uploads_dir, reports_dir, skipped, conversations)
+    if ready is None:
+        page = ChatPage(pipeline, uploads_dir, reports_dir, skipped, conversations)
+    else:
+        from rag.web.startup import StartingPage
+
+        page = StartingPage(pipeline, uploads_dir, reports_dir, skipped, conversations, ready=ready)
     with gr.Blocks(title=t(DEFAULT_LANG, "title"), analytics_enabled=False) as app:
         session = new_session()
         header = build_header()
@@ -161,11 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         users = page_users(args.host, args.share, args.auth, args.no_auth)  # before minutes of indexing
         settings = load_settings(args.config)
-        pipeline, report = open_library(args.index, args.corpus, args.uploads, settings)
+        # the model loads in the background once the index is up to date: the page is served meanwhile
+        pipeline, report = open_library(args.index, args.corpus, args.uploads, settings, load_model=False)
     except (AuthError, RagIndexError, ValueError, FileNotFoundError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    app = build_app(pipeline, args.uploads, args.reports, report.skipped)
+    from rag.web.startup import load_in_background
+
+    ready = load_in_background(pipeline)
+    app = build_app(pipeline, args.uploads, args.reports, report.skipped, ready=ready)
     try:
         launch(app, args.host, args.port, args.share, auth=users, max_upload_mb=settings.max_upload_mb)
     except KeyboardInterrupt:

@@ -247,12 +247,14 @@ def open_library(
     settings: Settings,
     embedder=None,
     progress: bool = True,
+    load_model: bool = True,
 ) -> tuple[Pipeline, UpdateReport]:
     """Open the index and bring it up to date with the corpus folders plus the uploads folder (what
     Pipeline.build does), printing progress; files that cannot be read are skipped and named in the
     report (the page starts anyway). Folders given explicitly are mirrored exactly (what other folders
     put in the index goes). An index this version cannot use (other embedder, format or text
-    normalisation) is rebuilt. The embedding model is loaded now, not on the first question."""
+    normalisation) is rebuilt. The embedding model is loaded now, not on the first question (unless
+    `load_model` is False: the page loads it in the background, rag.web.startup)."""
     from rag.index.store import IndexError as RagIndexError
     from rag.pipeline import Pipeline
 
@@ -277,5 +279,6 @@ def open_library(
         for s in report.skipped:
             print(f"skipped: {s}", file=sys.stderr)
         print(report.summary(), flush=True)
-    pipeline.embedder  # noqa: B018 - load the model before the first visitor asks
+    if load_model:
+        pipeline.embedder  # noqa: B018 - load the model before the first visitor asks
     return pipeline, report
