@@ -8,6 +8,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from rag.cli_filters import doc_ids as _doc_ids
+from rag.cli_filters import filter_options as _filter_options
 from rag.config import load_settings
 
 EVAL_OUT = "eval/reports/latest"
@@ -34,17 +36,6 @@ def _inputs(value: str) -> Iterator[str]:
 def _settings(args, **overrides):
     # --store / --milvus-uri override the settings file; not given (None) leaves it as it says
     return load_settings(args.config, store=args.store, milvus_uri=args.milvus_uri, **overrides)
-
-
-def _doc_ids(args, pipeline):
-    """The documents --doc/--source/--after/--before allow (None: no filter); ValueError when none does."""
-    from rag.retrieve.filters import DocFilter
-
-    wanted = DocFilter.of(args.doc, args.source, args.after, args.before)
-    ids = wanted.select(pipeline.documents())
-    if ids is not None and not ids:
-        raise ValueError(f"no indexed document matches {wanted.describe()}")
-    return ids
 
 
 def cmd_index(args) -> int:
@@ -190,22 +181,6 @@ def cmd_serve(args) -> int:
             *(["--auth", args.auth] if args.auth else []),
             *(["--no-auth"] if args.no_auth else []),
         ]
-    )
-
-
-def _filter_options(p: argparse.ArgumentParser) -> None:
-    """--doc/--source/--after/--before (rag.retrieve.filters): only passages of the documents they allow."""
-    g = p.add_argument_group("filters", "only passages of matching documents (all given must match)")
-    g.add_argument("--doc", action="append", default=None, metavar="ID", help="this document (repeatable)")
-    g.add_argument("--source", default="", metavar="TEXT", help="the publisher/source contains TEXT")
-    g.add_argument(
-        "--after", default="", metavar="DATE", help="published on or after DATE (YYYY-MM-DD, YYYY-MM, YYYY)"
-    )
-    g.add_argument(
-        "--before",
-        default="",
-        metavar="DATE",
-        help="published on or before DATE; with --after/--before, documents without a date are left out",
     )
 
 
