@@ -2,7 +2,7 @@
 
 The articles of a public SQuAD-format set (default: CMRC 2018 trial) are indexed by `rag` (the whole
 pipeline: read, chunk, fold, embed, BM25, FAISS, save); the chunks it made are then indexed by txtai
-with the same model (the converted float32 sentence-transformers folder in the model cache, with the
+with the same model (the converted float32 folder in the model cache, mean pooling, with the
 e5 prompts) and its default FAISS backend. Each side is timed in its own process from model load to a
 saved index; then every sampled question is searched once after a warm-up (top 5): warm query p50,
 and answer recall@5 (a top-5 passage contains a gold answer, after folding). Printed as rag / txtai.
@@ -42,7 +42,7 @@ def worker(job_path: str, out_path: str) -> None:
 
     embeddings = Embeddings(
         path=job["model"],
-        method="sentence-transformers",
+        method="transformers",  # txtai's own mean pooling: sentence-transformers is not needed there
         instructions={"query": "query: ", "data": "passage: "},
         content=False,
         backend="faiss",
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
         ),
         (f"answer recall@{K}", recall(mine["ranked"], golds), recall(theirs_texts, golds), ">= 1.0"),
     ]
-    print(f"rag embedder {settings.embedder}; txtai {job['model']} (float32, sentence-transformers)")
+    print(f"rag embedder {settings.embedder}; txtai {job['model']} (float32, txtai transformers vectors)")
     print(f"{'':<20} {'rag':>9} {'txtai':>9} {'rag/txtai':>10}  target")
     for name, a, b, target in rows:
         print(f"{name:<20} {a:9.3f} {b:9.3f} {a / b:10.2f}  {target}")
