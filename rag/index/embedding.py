@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from rag.config import DEFAULT_EMBEDDER, Settings
+from rag.index.threads import encoder_threads
 
 Kind = Literal["query", "passage"]
 
@@ -47,13 +48,6 @@ def _go_offline() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # no tokenizer thread pools next to torch's
-
-
-def encoder_threads() -> int:
-    """Intra-op threads of an encoder: OMP_NUM_THREADS if set, else one per core up to 4 (more threads
-    than cores only adds contention)."""
-    env = os.environ.get("OMP_NUM_THREADS", "")
-    return int(env) if env.isdigit() and int(env) > 0 else max(1, min(os.cpu_count() or 1, 4))
 
 
 def _set_torch_threads() -> None:

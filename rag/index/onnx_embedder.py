@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.index.e5onnx import MODEL_FILE
-from rag.index.embedding import encoder_threads
+from rag.index.threads import encoder_threads
 
 MAX_TOKENS = 512  # the model's position table
 
