@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from rag.answer.extractive import Answerer, ExtractiveAnswerer
 from rag.answer.guard import GuardedAnswerer
+from rag.answer.short_first import ShortFirst
 from rag.config import Settings
 
 
 def make_answerer(settings: Settings, name: str | None = None) -> Answerer:
-    """`name` ("extractive", "learned" or "llm"; the `answerer` setting when None), guarded
+    """`name` ("extractive", "combined", "learned" or "llm"; the `answerer` setting when None), guarded
     (rag.answer.guard)."""
     return GuardedAnswerer(_answerer(settings, name))
 
@@ -20,7 +21,11 @@ def _answerer(settings: Settings, name: str | None) -> Answerer:
     name = name or settings.answerer
     extractive = ExtractiveAnswerer()
     if name == "extractive":
-        return extractive
+        return ShortFirst(extractive)  # the quote as before, led by its short answer when confident
+    if name == "combined":
+        from rag.answer.combined import CombinedAnswerer
+
+        return CombinedAnswerer()
     if name == "learned":
         from rag.answer.learned import LearnedReader
 
@@ -37,7 +42,7 @@ def _answerer(settings: Settings, name: str | None) -> Answerer:
             timeout=settings.llm_timeout,
             fallback=extractive,
         )
-    raise ValueError(f"unknown answerer {name!r}; choose extractive, learned or llm")
+    raise ValueError(f"unknown answerer {name!r}; choose extractive, combined, learned or llm")
 
 
 def make_case_answerer(settings: Settings, name: str | None = None, snapshot=None) -> Answerer:
