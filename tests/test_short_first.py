@@ -62,3 +62,12 @@ def test_the_json_view_carries_the_short_answer_only_when_there_is_one():
     assert "short_answer" not in answer_to_dict(base)
     led = Answer("q", "「贝尔」贝尔发明了电话。[1]", abstained=False, rewritten_query="", short_answer="贝尔")
     assert answer_to_dict(led)["short_answer"] == "贝尔"
+
+
+def test_combined_is_the_default_and_every_name_is_registered():
+    from rag.answer.choose import make_answerer
+    from rag.config import Settings
+
+    assert Settings().answerer == "combined"
+    assert isinstance(make_answerer(Settings()).inner, CombinedAnswerer)
+    assert isinstance(make_answerer(Settings(), "extractive").inner, ShortFirst)

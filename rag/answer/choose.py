@@ -1,7 +1,9 @@
-"""The answerer a setting names: the extractive reader (the default), the learned reader
-(rag.answer.learned: trained on public question sets, short answer first; docs/reader.md), or an
-LLM behind an OpenAI-compatible endpoint that falls back to the extractive reader; each behind the
-guard that refuses instructions and gibberish."""
+"""The answerer a setting names: `combined` (the default: the extractive reader, and where it finds
+no good sentence the learned reader when its decline model is confident; rag.answer.combined), the
+extractive reader (hand rules, led by its short answer: rag.answer.short_first), the learned reader
+(rag.answer.learned: trained on public question sets; docs/reader.md), or an LLM behind an
+OpenAI-compatible endpoint that falls back to the extractive reader; each behind the guard that
+refuses instructions and gibberish."""
 
 from __future__ import annotations
 
