@@ -1,6 +1,7 @@
-"""Warm latency of asking a question on the seeds index with the extractive answerer.
+"""Warm latency of asking a question on the seeds index with an answerer (the configured one by default).
 
     .venv/bin/python eval/bench_ask.py [--index index] [--rounds 3] [--questions eval/questions.jsonl]
+        [--answerer extractive|combined|learned]
 
 One unrelated question loads the models (embedder, jieba, OpenCC). Then every question is asked
 once, first time seen (its query vector is computed: this is what a user waits for), then
@@ -21,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.answer.extractive import ExtractiveAnswerer, answer  # noqa: E402
+from rag.answer.extractive import answer  # noqa: E402
 from rag.evaluate.questions import load_questions  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.retrieve.sentence_scoring import retrieve_for  # noqa: E402
@@ -38,11 +39,12 @@ def main() -> int:
     ap.add_argument("--index", default=str(ROOT / "index"))
     ap.add_argument("--questions", default=str(ROOT / "eval" / "questions.jsonl"))
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--answerer", default=None, help="answerer name (default: the index's settings)")
     args = ap.parse_args()
 
     pipeline = Pipeline.load(args.index)
     questions = [q.question for q in load_questions(args.questions)]
-    answerer = ExtractiveAnswerer()
+    answerer = pipeline.answerer(args.answerer)
     k = pipeline.settings.answer_passages
     docs = pipeline.snapshot.documents
 
@@ -76,7 +78,7 @@ def main() -> int:
             answered.append(t3 - t2)
             parts.append(t4 - t3)
 
-    print(f"{len(questions)} questions, extractive answerer, index {args.index}, models loaded")
+    print(f"{len(questions)} questions, answerer {answerer.name}, index {args.index}, models loaded")
     print(f"  first ask of each question   {_stats(first)}")
     print(f"  repeated ({args.rounds} rounds, query vectors cached):")
     print(f"  Pipeline.ask                 {_stats(asked)}")

@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", help='the question, or "-" to read one per line from stdin (JSON lines out)')
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25", "bigram"], default="hybrid")
     p.add_argument("--k", type=int, default=None, help="passages the answer may draw on")
-    p.add_argument("--answerer", choices=["extractive", "learned", "llm"], default=None)
+    p.add_argument("--answerer", choices=["extractive", "combined", "learned", "llm"], default=None)
     p.add_argument("--json", action="store_true")
     _filter_options(p)
     p.set_defaults(func=cmd_ask)
@@ -233,7 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--squad", metavar="FILE", help="score a SQuAD-format set (DRCD, CMRC 2018) instead")
     p.add_argument("--reader-only", action="store_true", help="with --squad: hand the gold paragraph over")
     p.add_argument("--limit", type=int, default=None, help="with --squad: at most N questions per split")
-    p.add_argument("--answerer", choices=["extractive", "learned", "llm", "baseline"], default=None)
+    p.add_argument(
+        "--answerer", choices=["extractive", "combined", "learned", "llm", "baseline"], default=None
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("cases", parents=[common], help="list the disciplinary cases found in the documents")

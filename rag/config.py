@@ -49,7 +49,8 @@ class Settings:
     rerank_dense_weight: float = 0.8
 
     # --- answering (query time) ---
-    answerer: str = "extractive"  # "extractive" | "learned" | "llm" (docs/reader.md: why extractive)
+    # "combined" (extractive, else learned) | "extractive" | "learned" | "llm" (docs/reader.md)
+    answerer: str = "combined"
     answer_passages: int = 5
     llm_base_url: str = ""
     llm_model: str = ""

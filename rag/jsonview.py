@@ -40,7 +40,7 @@ def search_to_dict(query: str, hits: list[Hit]) -> dict:
 
 
 def answer_to_dict(answer: Answer) -> dict:
-    return {
+    out = {
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
@@ -48,3 +48,6 @@ def answer_to_dict(answer: Answer) -> dict:
         "citations": [citation_to_dict(c) for c in answer.citations],
         "hits": [hit_to_dict(h) for h in answer.hits],
     }
+    if answer.short_answer:  # the span the answer leads with (「羅爾德·阿蒙森」), without its brackets
+        out["short_answer"] = answer.short_answer
+    return out

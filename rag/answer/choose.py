@@ -1,17 +1,20 @@
-"""The answerer a setting names: the extractive reader (the default), the learned reader
-(rag.answer.learned: trained on public question sets, short answer first; docs/reader.md), or an
-LLM behind an OpenAI-compatible endpoint that falls back to the extractive reader; each behind the
-guard that refuses instructions and gibberish."""
+"""The answerer a setting names: `combined` (the default: the extractive reader, and where it finds
+no good sentence the learned reader when its decline model is confident; rag.answer.combined), the
+extractive reader (hand rules, led by its short answer: rag.answer.short_first), the learned reader
+(rag.answer.learned: trained on public question sets; docs/reader.md), or an LLM behind an
+OpenAI-compatible endpoint that falls back to the extractive reader; each behind the guard that
+refuses instructions and gibberish."""
 
 from __future__ import annotations
 
 from rag.answer.extractive import Answerer, ExtractiveAnswerer
 from rag.answer.guard import GuardedAnswerer
+from rag.answer.short_first import ShortFirst
 from rag.config import Settings
 
 
 def make_answerer(settings: Settings, name: str | None = None) -> Answerer:
-    """`name` ("extractive", "learned" or "llm"; the `answerer` setting when None), guarded
+    """`name` ("extractive", "combined", "learned" or "llm"; the `answerer` setting when None), guarded
     (rag.answer.guard)."""
     return GuardedAnswerer(_answerer(settings, name))
 
@@ -20,7 +23,11 @@ def _answerer(settings: Settings, name: str | None) -> Answerer:
     name = name or settings.answerer
     extractive = ExtractiveAnswerer()
     if name == "extractive":
-        return extractive
+        return ShortFirst(extractive)  # the quote as before, led by its short answer when confident
+    if name == "combined":
+        from rag.answer.combined import CombinedAnswerer
+
+        return CombinedAnswerer()
     if name == "learned":
         from rag.answer.learned import LearnedReader
 
@@ -37,7 +44,7 @@ def _answerer(settings: Settings, name: str | None) -> Answerer:
             timeout=settings.llm_timeout,
             fallback=extractive,
         )
-    raise ValueError(f"unknown answerer {name!r}; choose extractive, learned or llm")
+    raise ValueError(f"unknown answerer {name!r}; choose extractive, combined, learned or llm")
 
 
 def make_case_answerer(settings: Settings, name: str | None = None, snapshot=None) -> Answerer:

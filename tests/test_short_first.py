@@ -1,0 +1,73 @@
+"""Short answer first for the extractive reader (rag.answer.short_first), the combined answerer
+(rag.answer.combined) and the short answer in the JSON view."""
+
+from __future__ import annotations
+
+from rag.answer.combined import CombinedAnswerer
+from rag.answer.extractive import ExtractiveAnswerer, answer
+from rag.answer.learned import LearnedReader
+from rag.answer.short_first import ShortFirst
+from rag.jsonview import answer_to_dict
+from rag.types import Answer, Chunk, Document, Hit
+
+
+def passage(text: str, doc_id: str = "doc.txt") -> tuple[Hit, dict[str, Document]]:
+    doc = Document(id=doc_id, title="标题", text="标题\n\n" + text)
+    start = doc.text.index(text)
+    hit = Hit(Chunk("c1", doc_id, text, start, start + len(text)), 1.0, 1, ("gold",), doc.title)
+    return hit, {doc_id: doc}
+
+
+NUMBER = ("新生儿每天需要睡超过18个小时。成人每天需要睡七到八个小时。", "新生儿一天要睡超过多少个小时？")
+NAME = ("贝尔是电话的发明者之一。第一个乘船通过整个西北水道的人是罗尔德·阿蒙森。他后来去了南极。",
+        "第一个乘船通过整个西北水道的人是谁？")  # fmt: skip
+
+
+def test_a_number_question_leads_with_the_span_and_keeps_the_quote_and_its_citation():
+    hit, docs = passage(NUMBER[0])
+    plain = answer(ExtractiveAnswerer(), NUMBER[1], [hit], docs)
+    short = answer(ShortFirst(ExtractiveAnswerer()), NUMBER[1], [hit], docs)
+    assert not plain.abstained and not plain.short_answer
+    assert short.short_answer and short.short_answer in plain.citations[0].quote
+    assert short.text == f"「{short.short_answer}」{plain.text}"
+    assert short.citations == plain.citations
+
+
+def test_an_open_question_and_a_refusal_are_left_as_they_are():
+    hit, docs = passage("大熊猫主要以竹子为食，因为竹子在它们的栖息地随处可见。野生大熊猫分布在四川。")
+    for question in ("大熊猫为什么以竹子为食？", "第一个乘船通过整个西北水道的人是谁？"):
+        plain = answer(ExtractiveAnswerer(), question, [hit], docs)
+        assert answer(ShortFirst(ExtractiveAnswerer()), question, [hit], docs) == plain
+
+
+def test_combined_asks_the_learned_reader_only_when_the_extractive_one_declines():
+    hit, docs = passage(NAME[0])
+    assert answer(ExtractiveAnswerer(), NAME[1], [hit], docs).abstained
+    learned = answer(LearnedReader(), NAME[1], [hit], docs)
+    combined = answer(CombinedAnswerer(), NAME[1], [hit], docs)
+    assert not learned.abstained and combined == learned
+    hit, docs = passage(NUMBER[0])
+    short = answer(ShortFirst(ExtractiveAnswerer()), NUMBER[1], [hit], docs)
+    assert answer(CombinedAnswerer(), NUMBER[1], [hit], docs) == short
+
+
+def test_combined_declines_when_both_readers_do():
+    hit, docs = passage("大熊猫主要以竹子为食，每天要花十几个小时进食。野生大熊猫分布在四川。")
+    ans = answer(CombinedAnswerer(), NAME[1], [hit], docs)
+    assert ans.abstained and ans == answer(ExtractiveAnswerer(), NAME[1], [hit], docs)
+
+
+def test_the_json_view_carries_the_short_answer_only_when_there_is_one():
+    base = Answer(question="q", text="贝尔发明了电话。[1]", abstained=False, rewritten_query="")
+    assert "short_answer" not in answer_to_dict(base)
+    led = Answer("q", "「贝尔」贝尔发明了电话。[1]", abstained=False, rewritten_query="", short_answer="贝尔")
+    assert answer_to_dict(led)["short_answer"] == "贝尔"
+
+
+def test_combined_is_the_default_and_every_name_is_registered():
+    from rag.answer.choose import make_answerer
+    from rag.config import Settings
+
+    assert Settings().answerer == "combined"
+    assert isinstance(make_answerer(Settings()).inner, CombinedAnswerer)
+    assert isinstance(make_answerer(Settings(), "extractive").inner, ShortFirst)
