@@ -339,3 +339,15 @@ def test_llm_answerer_is_offered_only_when_configured():
     )
     assert on.llm_available() and on.default_answerer() == "llm"
     assert on.llm_note("zh") == "大语言模型：m（http://127.0.0.1:9/v1）"
+
+
+def test_the_pages_local_choice_runs_the_configured_reader():
+    from types import SimpleNamespace
+
+    chosen: list[str] = []
+    pipe = SimpleNamespace(answerer=lambda name: chosen.append(name) or name)
+    for configured, expected in (("combined", "combined"), ("learned", "learned"), ("llm", "combined")):
+        page = ChatPage(SimpleNamespace(settings=Settings(answerer=configured)), "unused")
+        assert page.default_answerer() == "extractive"  # no LLM endpoint: the local choice
+        assert page.answerer(pipe, None) == expected
+    assert chosen == ["combined", "learned", "combined"]

@@ -95,7 +95,13 @@ class ChatPage(DocumentActions):
         return bool(self.settings.llm_base_url and self.settings.llm_model)
 
     def default_answerer(self) -> str:
-        return self.settings.answerer if self.llm_available() else "extractive"
+        """The page's choice: "llm" when configured and chosen, else "extractive" (the local reader)."""
+        return "llm" if self.llm_available() and self.settings.answerer == "llm" else "extractive"
+
+    def local_answerer(self) -> str:
+        """What the page's "extractive" (quotes) choice runs: the configured local reader (the default,
+        `combined`, quotes like the extractive one and falls back to the learned reader)."""
+        return self.settings.answerer if self.settings.answerer != "llm" else Settings().answerer
 
     def llm_note(self, lang: str) -> str:
         return llm_note(self.settings.llm_model, self.settings.llm_base_url, lang)
@@ -134,7 +140,7 @@ class ChatPage(DocumentActions):
         name = name or self.default_answerer()
         if name == "llm" and not self.llm_available():
             raise PageError("llm_unavailable")
-        return pipe.answerer(name)
+        return pipe.answerer(self.local_answerer() if name == "extractive" else name)
 
     def search(
         self,
