@@ -135,7 +135,7 @@ def test_the_language_switch_relabels_every_part_of_the_page(served):
         if component is switch.inputs[0]:  # the switch names both languages in their own words
             continue
         if getattr(component, "elem_id", None) == "docs-table":  # the documents' own (Chinese) titles
-            assert "<th scope=\"col\">Title</th>" in update
+            assert '<th scope="col">Title</th>' in update
             continue
         if isinstance(update, str):
             shown.append(update)
