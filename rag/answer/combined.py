@@ -38,11 +38,15 @@ class CombinedAnswerer:
         first = self.first.build(query, hits, documents)
         if not first.abstained:
             return with_short_answer(query, first)
-        p = self.answer_probability(query, hits, documents)
-        if p is None or p < self.threshold():
+        # one reading of the passages serves both the decision and the learned answer
+        found = self.second.read(query, hits, documents)
+        if found is None:
             return first
-        second = self.second.build(query, hits, documents)
-        return first if second.abstained else second
+        row = self.second.decline_features(query.whole, *found, hits)
+        p = load_model(self.second.decline_path, DECLINE_FEATURES).probability(row)
+        if p < self.threshold() or self.second.declines(row):
+            return first
+        return self.second.quote(query, hits, documents, *found)
 
     def threshold(self) -> float:
         if self.min_probability is not None:
@@ -50,14 +54,3 @@ class CombinedAnswerer:
         # never below the decline model's own threshold
         own = load_model(self.second.decline_path, DECLINE_FEATURES).threshold
         return max(own, lexicon().number("reader.combined_min_probability"))
-
-    def answer_probability(
-        self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]
-    ) -> float | None:
-        """The decline model's P(the passages answer) for the learned reader's reading; None when
-        it reads nothing."""
-        found = self.second.read(query, hits, documents)
-        if found is None:
-            return None
-        row = self.second.decline_features(query.whole, *found, hits)
-        return load_model(self.second.decline_path, DECLINE_FEATURES).probability(row)

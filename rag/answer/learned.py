@@ -156,11 +156,22 @@ class LearnedReader:
         yield from stream_built(self.build(as_query(question), hits, documents))
 
     def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
-        info = query.whole
         found = self.read(query, hits, documents)
-        if found is None or self.declines(self.decline_features(info, *found, hits)):
+        if found is None or self.declines(self.decline_features(query.whole, *found, hits)):
             return self.decline(query.rewritten, hits)
-        ranked, span = found
+        return self.quote(query, hits, documents, *found)
+
+    def quote(
+        self,
+        query: Query,
+        hits: Sequence[Hit],
+        documents: Mapping[str, Document],
+        ranked: Sequence[Candidate],
+        span: Span | None,
+    ) -> Answer:
+        """The answer of a reading (`read`) that is not declined: the best sentence (and `also`), cited,
+        led by the short answer when the span model is confident."""
+        info = query.whole
         best = ranked[0]
         units = [best, *self.also(info, ranked)]
         citations = [

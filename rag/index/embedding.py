@@ -53,8 +53,8 @@ def _go_offline() -> None:
 def _set_torch_threads() -> None:
     import torch
 
-    # faiss and torch share one OpenMP runtime: the store's faiss.omp_set_num_threads(1) also drops
-    # torch to one thread, so this is called again right before each encode
+    # faiss and torch share one OpenMP runtime, so a thread count set for faiss (rag.index.ann.one_thread
+    # around a search) is torch's too: checked again right before each encode
     if torch.get_num_threads() != encoder_threads():
         torch.set_num_threads(encoder_threads())
 
