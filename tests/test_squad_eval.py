@@ -130,3 +130,10 @@ def test_a_file_that_is_not_squad_is_a_clear_error(tmp_path):
     bad.write_text('{"data": []}', encoding="utf-8")
     with pytest.raises(SquadError, match="no answerable questions"):
         load_squad(bad)
+
+
+def test_an_entry_without_question_text_is_skipped_and_named(tmp_path):
+    questions = {**QUESTIONS, "熊猫": [*QUESTIONS["熊猫"], ("  ", "四川", 0)]}
+    squad = load_squad(write_squad(tmp_path / "set.json", questions=questions))
+    assert squad.skipped == ("熊猫-0-1",)
+    assert all(q.question.strip() for q in squad.questions) and len(squad.questions) == 4

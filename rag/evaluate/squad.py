@@ -49,6 +49,7 @@ class SquadSet:
     name: str
     articles: tuple[Article, ...]
     questions: tuple[SquadQuestion, ...]
+    skipped: tuple[str, ...] = ()  # ids of entries with no question text (CMRC 2018 trial has two)
 
     def article(self, article_id: str) -> Article:
         return next(a for a in self.articles if a.id == article_id)
@@ -82,6 +83,7 @@ def load_squad(path: Path | str) -> SquadSet:
             grouped.setdefault(title, []).append((para["context"], para.get("qas", [])))
     articles: list[Article] = []
     questions: list[SquadQuestion] = []
+    skipped: list[str] = []
     for title, paras in grouped.items():
         aid, split = _article_id(title), split_of(title)
         spans, pieces, pos = [], [], 0
@@ -93,11 +95,13 @@ def load_squad(path: Path | str) -> SquadSet:
         for i, (_, qas) in enumerate(paras):
             for qa in qas:
                 golds = tuple(dict.fromkeys(a["text"] for a in qa.get("answers", []) if a.get("text")))
-                if golds:
+                if golds and not str(qa.get("question") or "").strip():
+                    skipped.append(str(qa.get("id")))
+                elif golds:
                     questions.append(SquadQuestion(str(qa["id"]), qa["question"], golds, aid, i, split))
     if not questions:
         raise SquadError(f"{path}: no answerable questions found")
-    return SquadSet(path.stem, tuple(articles), tuple(questions))
+    return SquadSet(path.stem, tuple(articles), tuple(questions), tuple(skipped))
 
 
 def sample(

@@ -217,6 +217,8 @@ def squad_command(
         print(
             f"{squad.name}: {len(squad.articles)} articles, {len(questions)} questions ({', '.join(splits)})"
         )
+        if squad.skipped:
+            print(f"  skipped {len(squad.skipped)} entries with no question text: {', '.join(squad.skipped)}")
     if reader_only:
         records = read_only(squad, questions, answerer, progress)
     else:
@@ -236,6 +238,7 @@ def squad_command(
         "mode": mode,
         "answerer": answerer.name,
         "limit": limit,
+        "skipped": list(squad.skipped),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     doc = {**meta, "summary": table, "questions": [record_to_dict(r) for r in records]}
