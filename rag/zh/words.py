@@ -31,7 +31,7 @@ def tokenizer() -> Any:
 
     jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" on stderr
     tok = jieba.Tokenizer()
-    tok.tmp_dir = cache_dir()  # its marshal cache of the dictionary: None (the temp folder) if unwritable
+    tok.tmp_dir = _cache_dir()  # its marshal cache of the dictionary: None (the temp folder) if unwritable
     tok.initialize()
     for line in lexicon().words("jieba.user_words"):
         word, *rest = line.split()
@@ -54,8 +54,7 @@ def posseg() -> Any:
     return pos
 
 
-def cache_dir() -> str | None:
-    """rag-zh/jieba in the user's cache folder (XDG_CACHE_HOME), made if missing; None if unwritable."""
+def _cache_dir() -> str | None:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     folder = Path(base) / "rag-zh" / "jieba"
     try:
@@ -73,7 +72,7 @@ def _import_posseg() -> Any:
     if "jieba.posseg" in sys.modules:
         return sys.modules["jieba.posseg"]
     # its module-level POSTokenizer(jieba.dt) reads the tags of jieba.dt's dictionary: an empty one
-    folder = cache_dir()
+    folder = _cache_dir()
     if folder is None:
         import jieba.posseg
 
