@@ -24,11 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-_ORT = "'onnxruntime.capi.onnxruntime_pybind11_state.InferenceSession'"
 # part -> (file suffix, function name): cumulative time of each, summed over its entries
 PARTS = {
     "query encoder (embed)": ("onnx_embedder.py", "embed"),
-    "  onnxruntime run": ("~", "<method 'run' of " + _ORT + " objects>"),
+    "  onnxruntime run": ("~", "<built-in method onnxruntime.capi.onnxruntime_pybind11_state.run>"),
     "retriever lists (3 searches)": ("retrieval.py", "ranked_lists"),
     "  BM25 search (both)": ("lexical.py", "search"),
     "  dense search (faiss)": ("snapshot.py", "dense_search"),
