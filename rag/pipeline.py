@@ -128,7 +128,7 @@ class Pipeline:
             keep |= {d.id for d in self.documents()}
         corpus = store.corpus_entries(self.index_dir, recorded + new)
         report = self._apply(found.documents, True, rebuild, progress, corpus=corpus, keep=keep)
-        table.save(self.index_dir)  # after the index: a crash in between leaves stats that only cost hashing
+        table.save()  # after the index: a crash in between leaves stats that only cost hashing
         return replace(report, skipped=found.skipped, warnings=report.warnings + found.warnings)
 
     def add_files(self, paths: Sequence[Path | str], progress: bool = False) -> UpdateReport:

@@ -53,23 +53,27 @@ class SourceTable:
     recorded_ns: int = 0  # when the stats were taken (before any file was read)
     files: Mapping[str, Source] = field(default_factory=dict)  # resolved path -> Source
     notes: Mapping[str, str] = field(default_factory=dict)  # folder -> its boilerplate note
+    folder: Path | None = None  # where it is kept: the index folder; None (Milvus) keeps nothing
 
     @classmethod
-    def load(cls, index_dir: Path, key: str) -> SourceTable:
-        """The recorded table; an empty one when missing, unreadable or recorded under another key
-        (then every file is read once, as an index folder written before this table existed)."""
+    def load(cls, folder: Path | None, key: str) -> SourceTable:
+        """The table kept in `folder`; an empty one when missing, unreadable or recorded under another
+        key (then every file is read once, as an index folder written before this table existed)."""
         try:
-            raw = json.loads((Path(index_dir) / SOURCES).read_text(encoding="utf-8"))
+            raw = json.loads((Path(folder) / SOURCES).read_text(encoding="utf-8")) if folder else {}
             if raw.get("format") != FORMAT or raw.get("key") != key:
-                return cls(key)
+                return cls(key, folder=folder)
             files = {p: Source(**{**s, "warnings": tuple(s["warnings"])}) for p, s in raw["files"].items()}
-            return cls(key, int(raw["recorded_ns"]), files, dict(raw["notes"]))
+            return cls(key, int(raw["recorded_ns"]), files, dict(raw["notes"]), folder)
         except (OSError, ValueError, KeyError, TypeError):
-            return cls(key)
+            return cls(key, folder=folder)
 
-    def save(self, index_dir: Path) -> None:
-        """Written atomically after the index: a crash leaves the older table, which only costs hashing."""
-        index_dir = Path(index_dir)
+    def save(self) -> None:
+        """Written atomically after the index: a crash leaves the older table, which only costs hashing.
+        Nothing without a folder (a Milvus index writes nothing beside its database)."""
+        if self.folder is None:
+            return
+        index_dir = Path(self.folder)
         index_dir.mkdir(parents=True, exist_ok=True)
         rows = {p: asdict(s) for p, s in sorted(self.files.items())}
         body = {"format": FORMAT, "key": self.key, "recorded_ns": self.recorded_ns, "files": rows}
@@ -200,12 +204,14 @@ def read_updated(
         entries[key] = Source(doc.id, size, mtime, doc.content_hash, tuple(said))
     ordered = [skipped[f] for f, _ in files if f in skipped] + unsupported(paths)
     corpus = Corpus(tuple(docs), tuple(ordered), tuple(warnings + [notes[k] for k in sorted(notes)]))
-    return corpus, SourceTable(table.key, started, entries, notes)
+    return corpus, SourceTable(table.key, started, entries, notes, table.folder)
 
 
 def read_since(
     index_dir: Path, settings: Settings, paths: Sequence[Path], indexed: Iterable[Document], progress=False
 ) -> tuple[Corpus, SourceTable]:
-    """read_updated with the table recorded in `index_dir` (save the one returned after the index)."""
-    table = SourceTable.load(index_dir, reading_key(settings))
+    """read_updated with the table kept in `index_dir` (save the one returned after the index); the
+    folder store's only: a Milvus index keeps no file beside its database, and reads every file."""
+    folder = Path(index_dir) if settings.store == "folder" else None
+    table = SourceTable.load(folder, reading_key(settings))
     return read_updated(paths, settings.max_file_mb, {d.id: d for d in indexed}, table, progress)
