@@ -2,6 +2,7 @@
 and the parts they spend their time on, each in its own fresh process.
 
     python eval/bench_cold.py [--index index] [--runs 3] [--no-page]
+    python eval/bench_cold.py --index index --runs 3 --no-parts --no-page --compare ../main   # ratio
 
 Needs a built, up-to-date index (rag index). Prints wall and CPU seconds (CPU = user + system of the
 child: on a shared machine wall time also counts waiting for a core; compare ratios in one run).
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-ask", action="store_true")
     p.add_argument("--model-first", action="store_true", help="a page that loads the model before serving")
     p.add_argument("--code", default=str(ROOT), help="the rag to run (e.g. an older checkout, to compare)")
+    p.add_argument("--compare", default="", help="another checkout: both cold asks, interleaved; the ratio")
     args = p.parse_args(argv)
     env = {**os.environ, "PYTHONPATH": args.code}
     code = Path(args.code)  # run from there: `python -m rag` finds the rag of its working folder first
@@ -108,19 +110,28 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(args.index, "manifest.json").is_file():
         raise SystemExit(f"no index at {args.index}: run `rag index` first")
 
-    asks = []
+    codes = [code] + ([Path(args.compare)] if args.compare else [])
+    asks: dict[Path, list[tuple[float, float]]] = {c: [] for c in codes}
     for _ in range(0 if args.no_ask else args.runs):
-        wall, cpu, r = run_timed(
-            [PY, "-m", "rag", "ask", QUESTION, "--index", args.index, "--json"], env, code
-        )
-        ready = re.search(r"ready in .*", r.stderr)
-        asks.append((wall, cpu))
-        parts = ready.group(0) if ready else ""
-        print(f"cold rag ask: {wall:6.1f} s wall, {cpu:6.1f} s CPU   [{parts}]", flush=True)
-    if asks:
-        wall = statistics.median(w for w, _ in asks)
-        cpu = statistics.median(c for _, c in asks)
-        print(f"cold rag ask median: {wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
+        for c in codes:  # interleaved: the machine's load falls on both alike
+            wall, cpu, r = run_timed(
+                [PY, "-m", "rag", "ask", QUESTION, "--index", args.index, "--json"],
+                {**env, "PYTHONPATH": str(c)},
+                c,
+            )
+            ready = re.search(r"ready in .*", r.stderr)
+            asks[c].append((wall, cpu))
+            parts = ready.group(0) if ready else ""
+            print(f"cold rag ask ({c}): {wall:6.1f} s wall, {cpu:6.1f} s CPU   [{parts}]", flush=True)
+    medians = {}
+    for c, runs in asks.items():
+        if runs:
+            medians[c] = (statistics.median(w for w, _ in runs), statistics.median(x for _, x in runs))
+            wall, cpu = medians[c]
+            print(f"cold rag ask median ({c}): {wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
+    if len(medians) == 2:
+        (w1, c1), (w2, c2) = medians.values()
+        print(f"ratio {codes[0]} / {codes[1]}: wall {w1 / w2:.2f}, CPU {c1 / c2:.2f}", flush=True)
 
     if not args.no_parts:
         for name, snippet in PARTS.items():

@@ -116,10 +116,11 @@ class Pipeline:
     ) -> UpdateReport:
         """Add and update what `corpus_paths` hold; drop what was under their folders and is gone, never
         what other recorded paths hold (`prune`: mirror exactly). Unreadable files are skipped, reported."""
-        from rag.ingest.corpus import ids_under, read_corpus
+        from rag.ingest.sources import ids_under, read_since
 
-        paths = [Path(p) for p in corpus_paths]
-        found, given = read_corpus(paths, self.settings.max_file_mb, progress), {p.resolve() for p in paths}
+        paths, given = [Path(p) for p in corpus_paths], {Path(p).resolve() for p in corpus_paths}
+        indexed = [] if rebuild else self.documents()  # a file whose stat is as recorded is not read
+        found, table = read_since(self.index_dir, self.settings, paths, indexed, progress)
         recorded = [] if (prune or rebuild) else [p for p in self.corpus_paths() if p.resolve() not in given]
         new = [p for p in paths if not any(p.resolve().is_relative_to(r.resolve()) for r in recorded)]
         keep = {s.doc_id for s in found.skipped} | ids_under(recorded)  # a bad file keeps its indexed version
@@ -127,6 +128,7 @@ class Pipeline:
             keep |= {d.id for d in self.documents()}
         corpus = store.corpus_entries(self.index_dir, recorded + new)
         report = self._apply(found.documents, True, rebuild, progress, corpus=corpus, keep=keep)
+        table.save()  # after the index: a crash in between leaves stats that only cost hashing
         return replace(report, skipped=found.skipped, warnings=report.warnings + found.warnings)
 
     def add_files(self, paths: Sequence[Path | str], progress: bool = False) -> UpdateReport:
@@ -288,11 +290,9 @@ class Pipeline:
         search = lambda info, n: self.search(info, k=n, mode=mode, doc_ids=doc_ids)  # noqa: E731
         hits = retrieve_for(query, search, k, reorder=not reranked)
         docs = {i: d for i, d in self.snapshot.documents.items() if doc_ids is None or i in doc_ids}
+        said = {"question": query.text, "rewritten_query": query.rewritten}
         for item in (answerer or self.answerer()).stream(query, hits, docs):
-            if isinstance(item, Answer):
-                yield replace(item, question=query.text, rewritten_query=query.rewritten)
-            else:
-                yield item
+            yield replace(item, **said) if isinstance(item, Answer) else item
 
     def answerer(self, name: str | None = None):
         from rag.answer.choose import make_case_answerer  # case questions: from the case table

@@ -89,6 +89,7 @@ def test_an_index_written_before_the_new_fields_loads_and_updates(tmp_path, fake
         "".join(json.dumps({k: r[k] for k in old_keys}, ensure_ascii=False) + "\n" for r in rows),
         encoding="utf-8",
     )
+    (index / "sources.json").unlink()  # nor had it the stats of its files (rag.ingest.sources)
     p = Pipeline.load(index, _settings(), fake_embedder)
     assert p.document("sub/report.pdf").pages == ()
     before = fake_embedder.embedded

@@ -14,6 +14,7 @@ from functools import lru_cache
 from rag.answer.extractive import Answerer
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
+from rag.zh.diskcache import cached_json
 from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.text import fold
 from rag.zh.words import tokenizer
@@ -27,18 +28,38 @@ _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 @lru_cache(maxsize=1)
 def _character_statistics() -> tuple[frozenset[str], frozenset[str]]:
     """(the most common Han characters, every character pair inside a dictionary word), both from
-    jieba's dictionary: a character's weight is the frequency of the words that hold it."""
+    jieba's dictionary: a character's weight is the frequency of the words that hold it. Kept in the
+    user's cache folder (rag.zh.diskcache): counting 350,000 words was the largest part of a cold
+    `rag ask` after the model (about 2 s of CPU), and the dictionary rarely changes."""
+    import jieba
+
+    tok, top = tokenizer(), int(lexicon().number("guard.common_characters"))
+    users = lexicon().words("jieba.user_words")
+    key = [_STATS_VERSION, jieba.__version__, len(tok.FREQ), tok.total, top, list(users)]
+
+    def derive() -> dict[str, str]:
+        common, pairs = _count(tok.FREQ, top)
+        return {"common": "\n".join(common), "pairs": "\n".join(pairs)}  # no word holds a line break
+
+    kept = cached_json("guard-characters", key, derive)
+    common, pairs = kept["common"].split("\n"), kept["pairs"].split("\n")
+    return frozenset(c for c in common if c), frozenset(p for p in pairs if p)
+
+
+_STATS_VERSION = 1  # bump when _count changes
+
+
+def _count(freqs: Mapping[str, int], top: int) -> tuple[list[str], list[str]]:
     mass: dict[str, int] = {}
     pairs: set[str] = set()
-    for word, freq in tokenizer().FREQ.items():
+    for word, freq in freqs.items():
         if not freq:
             continue
         for c in word:
             if _HAN.match(c):
                 mass[c] = mass.get(c, 0) + freq
         pairs.update(word[i : i + 2] for i in range(len(word) - 1))
-    top = int(lexicon().number("guard.common_characters"))
-    return frozenset(sorted(mass, key=lambda c: -mass[c])[:top]), frozenset(pairs)
+    return sorted(mass, key=lambda c: -mass[c])[:top], sorted(pairs)
 
 
 def plausibility(folded: str) -> tuple[float, float]:

@@ -23,7 +23,9 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, name: str, texts: Sequence[str], chunk_ids: Sequence[str], tokenizer: Tokenizer):
-        import bm25s
+        from rag.index.bm25_import import import_bm25s
+
+        bm25s = import_bm25s()
 
         if len(texts) != len(chunk_ids):
             raise ValueError("texts and chunk_ids differ in length")
@@ -52,7 +54,9 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, name: str, folder: Path, tokenizer: Tokenizer) -> LexicalIndex:
-        import bm25s
+        from rag.index.bm25_import import import_bm25s
+
+        bm25s = import_bm25s()
 
         chunk_ids = json.loads((folder / "chunk_ids.json").read_text(encoding="utf-8"))
         # memory-mapped: the score matrix is paged in as queries touch it, not read whole at start

@@ -16,7 +16,7 @@ from rag.zh.text import fold, strip_artefacts
 
 
 def _folder(doc: Document) -> str:
-    return str(PurePosixPath(doc.id).parent)
+    return folder_of(doc.id)
 
 
 def _edges(doc: Document) -> set[int]:
@@ -84,11 +84,23 @@ def drop_repeated(docs: Sequence[Document]) -> tuple[list[Document], list[str]]:
     """The documents without their folder's repeated lines, and one note per folder saying what went.
     A document whose text changes so (a new file in the folder repeats one of its lines) is updated by the
     next index run: the pipeline compares the text read with the text stored (rag.ingest.added.stale)."""
+    out, notes = drop_repeated_by_folder(docs)
+    return out, [notes[folder] for folder in sorted(notes)]
+
+
+def folder_of(doc_id: str) -> str:
+    """The group a document's boilerplate is counted in: the folder part of its id."""
+    return str(PurePosixPath(doc_id).parent)
+
+
+def drop_repeated_by_folder(docs: Sequence[Document]) -> tuple[list[Document], dict[str, str]]:
+    """drop_repeated with its notes keyed by folder: each folder is counted on its own, so a caller
+    may run it on some folders only (rag.ingest.sources: the folders where a file changed)."""
     found = repeated_lines(docs)
     out = [_drop(d, found[_folder(d)]) if _folder(d) in found else d for d in docs]
-    notes = [
-        f"{folder}: dropped {len(lines)} lines repeated across its documents (site boilerplate), "
+    notes = {
+        folder: f"{folder}: dropped {len(lines)} lines repeated across its documents (site boilerplate), "
         f"{', '.join(repr(x) for x in sorted(lines)[:3])}{' ...' if len(lines) > 3 else ''}"
-        for folder, lines in sorted(found.items())
-    ]
+        for folder, lines in found.items()
+    }
     return out, notes

@@ -12,6 +12,7 @@ from rag.ingest.documents import (
     DEFAULT_MAX_FILE_MB,
     SUPPORTED_SUFFIXES,
     IngestError,
+    Loaded,
     collect_files,
     hidden,
     read_document,
@@ -26,7 +27,7 @@ class Corpus:
     warnings: tuple[str, ...] = ()  # read, with something assumed (which file, what): said, not hidden
 
 
-def _doc_id(path: Path, root: Path) -> str:
+def doc_id_of(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -51,29 +52,44 @@ def read_corpus(
     """The Documents of every supported file under `paths`, the files skipped with their reason, and the
     warnings of files read with an assumption. A path that does not exist is still an error (the command
     itself is wrong, not one file). Lines repeated across a folder's documents are dropped (boilerplate)."""
-    docs: list[Document] = []
-    skipped: list[Skipped] = []
-    warnings: list[str] = []
-    ids: dict[str, Path] = {}
     files = collect_files([Path(p) for p in paths])
+    loaded, skipped = read_files(files, max_file_mb, progress)
+    docs, notes = drop_repeated([loaded[f].document for f, _ in files if f in loaded])
+    warnings = [w for f, _ in files if f in loaded for w in loaded[f].warnings]
+    ordered = [skipped[f] for f, _ in files if f in skipped]
+    return Corpus(tuple(docs), tuple(ordered + unsupported(paths)), tuple(warnings + notes))
+
+
+def read_files(
+    files: Sequence[tuple[Path, Path]], max_file_mb: float, progress: bool
+) -> tuple[dict[Path, Loaded], dict[Path, Skipped]]:
+    """(file, root) pairs read: the files read, and those skipped with their reason."""
+    loaded: dict[Path, Loaded] = {}
+    skipped: dict[Path, Skipped] = {}
+    ids: dict[str, Path] = {}
     for f, root in _progress(files, progress):
         try:
-            loaded = read_document(f, root, max_file_mb)
+            got = read_document(f, root, max_file_mb)
         except IngestError as exc:
-            skipped.append(Skipped(str(f), _doc_id(f, root), exc.reason))
+            skipped[f] = Skipped(str(f), doc_id_of(f, root), exc.reason)
             continue
-        doc = loaded.document
-        warnings.extend(loaded.warnings)
-        if doc.id in ids:  # the first file keeps the id; the other is named, not silently merged
-            skipped.append(Skipped(str(f), "", f"same document id {doc.id!r} as {ids[doc.id]}"))
+        if got.document.id in ids:  # the first file keeps the id; the other is named, not silently merged
+            skipped[f] = Skipped(
+                str(f), "", f"same document id {got.document.id!r} as {ids[got.document.id]}"
+            )
             continue
-        ids[doc.id] = f
-        docs.append(doc)
-    for f, _ in unsupported_files(Path(p) for p in paths):
-        suffixes = " ".join(SUPPORTED_SUFFIXES)
-        skipped.append(Skipped(str(f), "", f"unsupported file type {f.suffix or '(none)'}; read: {suffixes}"))
-    docs, notes = drop_repeated(docs)
-    return Corpus(tuple(docs), tuple(skipped), tuple(warnings + notes))
+        ids[got.document.id] = f
+        loaded[f] = got
+    return loaded, skipped
+
+
+def unsupported(paths: Sequence[Path]) -> list[Skipped]:
+    """The files of other types under the folders, each as a Skipped saying what is read."""
+    suffixes = " ".join(SUPPORTED_SUFFIXES)
+    return [
+        Skipped(str(f), "", f"unsupported file type {f.suffix or '(none)'}; read: {suffixes}")
+        for f, _ in unsupported_files(Path(p) for p in paths)
+    ]
 
 
 def _progress(files: list, on: bool):
@@ -88,4 +104,4 @@ def _progress(files: list, on: bool):
 def ids_under(folders: Iterable[Path]) -> set[str]:
     """Ids of the supported files under `folders` (or those files themselves), without reading them."""
     existing = [p for p in folders if p.is_dir() or (p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)]
-    return {_doc_id(f, root) for f, root in collect_files(existing)}
+    return {doc_id_of(f, root) for f, root in collect_files(existing)}

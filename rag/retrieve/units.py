@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.types import Document, Hit
+from rag.types import Chunk, Document, Hit
 from rag.zh.lexicon import lexicon, lexicon_cached
 from rag.zh.sentences import quotable_sentences
 from rag.zh.text import fold
@@ -29,6 +29,7 @@ class Unit:
 
 
 _WORD = re.compile(r"\w")
+
 PARAGRAPH_CONTEXT = 400  # characters of the unit's own paragraph before it
 LEAD_CONTEXT = 60  # characters before the paragraph (a heading, the end of the paragraph before)
 
@@ -82,13 +83,42 @@ def passage_sentences(hit: Hit, documents: Mapping[str, Document] | None) -> lis
     """(start, end, starts_paragraph) of the passage's sentences, in document offsets."""
     doc = documents.get(hit.chunk.doc_id) if documents else None
     text, offset = (doc.text, 0) if doc is not None else (hit.chunk.text, hit.chunk.start)
+    return list(_sentences(hit.chunk, text, offset))
+
+
+def _sentences(chunk: Chunk, text: str, offset: int) -> tuple[tuple[int, int, bool], ...]:
     out = []
     prev_end = None
-    for s, e in ((hit.chunk.start + a, hit.chunk.start + b) for a, b in quotable_sentences(hit.chunk.text)):
+    for s, e in ((chunk.start + a, chunk.start + b) for a, b in quotable_sentences(chunk.text)):
         gap = text[prev_end - offset : s - offset] if prev_end is not None else "\n"
         out.append((s, e, "\n" in gap))
         prev_end = e
-    return out
+    return tuple(out)
+
+
+@lexicon_cached
+@lru_cache(maxsize=4096)
+def _passage_units(
+    chunk: Chunk, text: str, offset: int, title: str, pairs: bool, speakers: bool
+) -> tuple[tuple, ...]:
+    """A passage's units as the fields of Unit after hit_index, whatever the question: computed once per
+    passage, as every search reranks its candidates and splitting, folding and finding contexts cost more
+    than scoring (and dataclasses.replace on cached Units was a tenth of a warm search)."""
+    sents = _sentences(chunk, text, offset)
+    out = []
+    for j, (s, e, _) in enumerate(sents):
+        spans = [(s, e, 1)]
+        if pairs and j + 1 < len(sents) and not sents[j + 1][2]:
+            spans.append((s, sents[j + 1][1], 2))
+        for a, b, n in spans:
+            original = text[a - offset : b - offset]
+            folded = fold(original)
+            if not _WORD.search(folded):
+                continue
+            context = preceding_context(text, a - offset, title)
+            said = attribution_after(text, a - offset, b - offset) if speakers else ""
+            out.append((a, b, original, folded, context, n, chunk.doc_id, said))
+    return tuple(out)
 
 
 def units_of(
@@ -108,21 +138,9 @@ def units_of(
         doc = documents.get(chunk.doc_id) if documents else None
         text, offset = (doc.text, 0) if doc is not None else (chunk.text, chunk.start)
         title = hit.title or (doc.title if doc is not None else "")
-        sents = passage_sentences(hit, documents)
-        for j, (s, e, _) in enumerate(sents):
-            spans = [(s, e, 1)]
-            if pairs and j + 1 < len(sents) and not sents[j + 1][2]:
-                spans.append((s, sents[j + 1][1], 2))
-            for a, b, n in spans:
-                key = (chunk.doc_id, a, b)
-                if key in seen:
-                    continue
+        for unit in _passage_units(chunk, text, offset, title, pairs, speakers):
+            key = (chunk.doc_id, unit[0], unit[1])
+            if key not in seen:
                 seen.add(key)
-                original = text[a - offset : b - offset]
-                folded = fold(original)
-                if not _WORD.search(folded):
-                    continue
-                context = preceding_context(text, a - offset, title)
-                said = attribution_after(text, a - offset, b - offset) if speakers else ""
-                out.append(Unit(i, a, b, original, folded, context, n, chunk.doc_id, said))
+                out.append(Unit(i, *unit))
     return out

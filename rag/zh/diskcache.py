@@ -1,0 +1,45 @@
+"""Tables derived from large shipped data (jieba's dictionary, the thesaurus) kept as JSON in the user's
+cache folder, so that a cold process reads a small file instead of deriving them again. A file is named
+by a hash of everything it was derived from: a change of the data or of the code's version is a new
+name, never a stale read. Unreadable or unwritable: derived again, nothing is lost."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def cache_folder() -> Path | None:
+    """rag-zh/tables in the user's cache folder (XDG_CACHE_HOME), made if missing; None if unwritable."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "rag-zh" / "tables"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
+
+
+def cached_json(name: str, key: object, derive: Callable[[], Any]) -> Any:
+    """derive(), or what an earlier derive() with the same `name` and `key` (JSON-serialisable) gave."""
+    folder = cache_folder()
+    if folder is None:
+        return derive()
+    digest = hashlib.sha256(json.dumps(key, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+    path = folder / f"{name}-{digest}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass  # not kept yet, or damaged: derive again
+    value = derive()
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # processes starting together may both write it
+    try:
+        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+    return value
