@@ -12,8 +12,10 @@ Examples, from the `tune` split only (rag.evaluate.squad.split_of, by article ti
 - with `--open-dir DIR` (DIR/<set>/index made by `rag eval --squad ../shared/data/<set>.json --out
   DIR/<set>`): what the reader sees in open domain. Each tune question is searched as `rag ask` searches;
   its top passages are a positive when one holds a gold answer, and the top passages left once its own
-  article's are dropped a negative (a removed-article question). Without these the model only knows one
-  gold paragraph against three others, and in open domain it declined 41% of CMRC's answerable questions.
+  article's are dropped a negative (a removed-article question). Tried 2026-12-02 and not shipped: with
+  these rows the held-out open-domain negatives were told apart no better than chance (CMRC: 6.4% of
+  removed-article passages declined where 5.4% of answerable ones were), and `combined` declined the
+  same or more (docs/reader.md).
 A logistic regression (scikit-learn, the `train` extra) is written as plain JSON; its threshold is
 the probability below which `--max-declines` of the answerable tune questions fall. Then held-out
 questions are read the same way: the share of answerable ones declined (target <= 5%) and of
