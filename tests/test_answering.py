@@ -203,3 +203,19 @@ def test_who_is_a_named_person_answers_with_their_post(question, expected):
     assert not ans.abstained, ans.text
     assert expected in ans.text
     assert_citations_exact(ans)
+
+
+def test_a_question_about_nothing_the_collection_mentions_is_declined():
+    from rag.answer.corpus import folded_corpus, off_collection
+    from rag.query.analysis import analyse
+
+    text = "家书\n\n“爸爸，你今天又不回来啊？”女儿在电话里问。\n"
+    docs = {"d.txt": Document(id="d.txt", title="家书", text=text)}
+    hits = [Hit(Chunk("d.txt:0", "d.txt", text, 0, len(text)), 1.0, 1, ("bm25",), "家书")]
+    # shares 今天 with the passage, but 天气 (what it asks about) is nowhere in the collection
+    assert answer(ExtractiveAnswerer(), "今天天气怎么样？", hits, docs).abstained
+    weather = {"w.txt": Document(id="w.txt", title="天气", text="今天天气晴朗，最高气温二十度。")}
+    assert off_collection(analyse("今天天气怎么样？").whole, folded_corpus(docs))
+    assert not off_collection(analyse("今天天气怎么样？").whole, folded_corpus(weather))
+    # a name the dictionary lacks counts as a topic word: 职务 is nowhere, 杨冬梅 is
+    assert not off_collection(analyse("杨冬梅担任什么职务？").whole, folded_corpus(DOCS))

@@ -51,6 +51,25 @@ def known_to(info: QuestionInfo, corpus: Corpus) -> QuestionInfo:
     )
 
 
+def topic_words(info: QuestionInfo) -> list[str]:
+    """The question's names, and its words (jieba's search-mode tokens: 今天天气 gives 今天, 天气 and
+    今天天气) whose dictionary tag is one of answers.topic_tags or that the dictionary lacks, two
+    characters or more, except time words relative to the asking (answers.deictic_time_words)."""
+    from rag.zh.words import posseg
+
+    tags, table = tuple(lexicon().words("answers.topic_tags")), posseg().word_tag_tab
+    deictic = set(lexicon().words("answers.deictic_time_words"))
+    words = [t for t in info.tokens if len(t) >= 2 and table.get(t, "n").startswith(tags)]
+    return [w for w in (*words, *info.names, *info.entities) if w not in deictic]
+
+
+def off_collection(info: QuestionInfo, corpus: Corpus) -> bool:
+    """The question names what it is about and the collection mentions none of it (a shorter word
+    inside a longer one counts: 董事 for 董事长): no passage can answer it."""
+    words = topic_words(info)
+    return bool(words) and not any(corpus.mentions(w) for w in words)
+
+
 @lexicon_cached
 @lru_cache(maxsize=1)
 def _post_token() -> re.Pattern[str]:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from rag.answer.citations import make_citation
-from rag.answer.corpus import Corpus, folded_corpus, has_all_kinds, known_to, unknown_terms
+from rag.answer.corpus import Corpus, folded_corpus, has_all_kinds, known_to, off_collection, unknown_terms
 from rag.answer.quotes import Piece, display_text, pieces_overlap, span_text
 from rag.answer.widen import lead, widen
 from rag.query.analysis import Query, as_query
@@ -123,7 +123,7 @@ class ExtractiveAnswerer:
         quotes: list[list[Piece]] = []
         leads: dict[int, str] = {}  # quote index -> where it comes from, when the quote cannot say
         for info in query.parts:
-            if not info.tokens or unknown_terms(info, corpus):
+            if not info.tokens or unknown_terms(info, corpus) or off_collection(info, corpus):
                 continue
             info = known_to(info, corpus)
             found = self.best_units(info, units, hits, corpus)
