@@ -219,3 +219,15 @@ def test_a_question_about_nothing_the_collection_mentions_is_declined():
     assert not off_collection(analyse("今天天气怎么样？").whole, folded_corpus(weather))
     # a name the dictionary lacks counts as a topic word: 职务 is nowhere, 杨冬梅 is
     assert not off_collection(analyse("杨冬梅担任什么职务？").whole, folded_corpus(DOCS))
+
+
+def test_titles_in_quotation_marks_and_single_character_topics_count_as_mentioned():
+    from rag.answer.corpus import folded_corpus, off_collection
+    from rag.query.analysis import analyse
+
+    book = {"b.txt": Document(id="b.txt", title="書", text="《論自由》是約翰·彌爾於1859年出版的著作。")}
+    plant = {"p.txt": Document(id="p.txt", title="蓍", text="蓍是菊科植物，多年生草本。")}
+    # 作者 and 叶子/特点 are nowhere, but the title and the plant are
+    assert not off_collection(analyse("《論自由》的作者是誰?").whole, folded_corpus(book))
+    assert not off_collection(analyse("蓍的叶子有什么特点？").whole, folded_corpus(plant))
+    assert off_collection(analyse("蓍的叶子有什么特点？").whole, folded_corpus(book))

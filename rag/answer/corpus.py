@@ -54,12 +54,18 @@ def known_to(info: QuestionInfo, corpus: Corpus) -> QuestionInfo:
 def topic_words(info: QuestionInfo) -> list[str]:
     """The question's names, and its words (jieba's search-mode tokens: 今天天气 gives 今天, 天气 and
     今天天气) whose dictionary tag is one of answers.topic_tags or that the dictionary lacks, two
-    characters or more, except time words relative to the asking (answers.deictic_time_words)."""
+    characters or more, single characters tagged answers.topic_single_tags, and titles in quotation
+    marks, except time words relative to the asking (answers.deictic_time_words)."""
     from rag.zh.words import posseg
 
     tags, table = tuple(lexicon().words("answers.topic_tags")), posseg().word_tag_tab
     deictic = set(lexicon().words("answers.deictic_time_words"))
     words = [t for t in info.tokens if len(t) >= 2 and table.get(t, "n").startswith(tags)]
+    singles = tuple(lexicon().words("answers.topic_single_tags"))
+    words += [w for w, tag in posseg().cut(info.folded) if len(w) == 1 and tag.startswith(singles)]
+    pairs = [p for p in lexicon().words("reader.quote_pairs") if len(p) == 2]
+    for a, b in pairs:
+        words += re.findall(f"{re.escape(a)}([^{re.escape(b)}]+){re.escape(b)}", info.folded)
     return [w for w in (*words, *info.names, *info.entities) if w not in deictic]
 
 
