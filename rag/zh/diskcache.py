@@ -13,15 +13,20 @@ from pathlib import Path
 from typing import Any
 
 
-def cache_folder() -> Path | None:
-    """rag-zh/tables in the user's cache folder (XDG_CACHE_HOME), made if missing; None if unwritable."""
+def user_cache_folder(name: str) -> Path | None:
+    """rag-zh/<name> in the user's cache folder (XDG_CACHE_HOME), made if missing; None if unwritable."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "rag-zh" / "tables"
+    folder = Path(base) / "rag-zh" / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
     return folder
+
+
+def cache_folder() -> Path | None:
+    """rag-zh/tables in the user's cache folder: the derived tables."""
+    return user_cache_folder("tables")
 
 
 def cached_json(name: str, key: object, derive: Callable[[], Any]) -> Any:

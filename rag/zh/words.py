@@ -10,13 +10,13 @@ module-level one is handed an empty dictionary while importing and then shares o
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from rag.zh.diskcache import user_cache_folder
 from rag.zh.lexicon import lexicon, lexicon_cached
 
 
@@ -55,13 +55,8 @@ def posseg() -> Any:
 
 
 def _cache_dir() -> str | None:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(base) / "rag-zh" / "jieba"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return str(folder)
+    folder = user_cache_folder("jieba")
+    return str(folder) if folder else None
 
 
 def _import_posseg() -> Any:
