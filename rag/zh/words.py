@@ -1,11 +1,15 @@
 """Words: one jieba tokenizer per process (segmentation and part-of-speech tags share it), and the
 character bigrams that match a question against a sentence.
 
-Start-up cost: jieba's dictionary is read from its marshal cache (kept in the user's cache folder,
-rag-zh/jieba, instead of the temp folder a reboot empties). The part-of-speech table is read from the
-dictionary's text (350,000 lines), which jieba does line by line for every POSTokenizer; importing
-jieba.posseg builds one such POSTokenizer at module level, so a process read it twice. Here the
-module-level one is handed an empty dictionary while importing and then shares our table, read once.
+Start-up cost: jieba's prefix dictionary (word -> frequency) and its part-of-speech table (word -> tag)
+are kept together in one marshal file in the user's cache folder (rag-zh/jieba), the tag table's words
+being the dictionary's own string objects, so reading both costs about what the dictionary alone did.
+It is read as bytes and unmarshalled at once: jieba's own `marshal.load(file)` reads the file object
+piece by piece (1.6 s where `marshal.loads` of its bytes takes 0.5 s). Without that file (first run,
+other jieba version or dictionary, damaged, unwritable folder), jieba loads its dictionary as before and
+the tags are read from the dictionary's text, once. Importing jieba.posseg builds a POSTokenizer at
+module level, which would read the tags again: it is handed an empty dictionary while importing and
+then shares our table.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 
 from rag.zh.diskcache import user_cache_folder
 from rag.zh.lexicon import lexicon, lexicon_cached
+
+KEPT_FORMAT = 1  # bump when what the kept dictionary file holds changes
 
 
 @lexicon_cached
@@ -32,7 +38,7 @@ def tokenizer() -> Any:
     jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" on stderr
     tok = jieba.Tokenizer()
     tok.tmp_dir = _cache_dir()  # its marshal cache of the dictionary: None (the temp folder) if unwritable
-    tok.initialize()
+    tok.word_tags = _load_dictionary(tok)  # before the user's words: the kept file holds jieba's own
     for line in lexicon().words("jieba.user_words"):
         word, *rest = line.split()
         freq = int(rest[0]) if rest and rest[0].isdigit() else None
@@ -47,7 +53,7 @@ def posseg() -> Any:
     """jieba's part-of-speech tagger over the same tokenizer (and dictionary)."""
     tok = tokenizer()
     module = _import_posseg()
-    tags = _word_tags(tok)
+    tags = tok.word_tags
     module.dt.word_tag_tab = tags  # jieba.posseg.cut, if anything calls it, tags as ours does
     pos = module.POSTokenizer.__new__(module.POSTokenizer)  # __init__ would read the dictionary's text
     pos.tokenizer, pos.word_tag_tab = tok, tags
@@ -57,6 +63,55 @@ def posseg() -> Any:
 def _cache_dir() -> str | None:
     folder = user_cache_folder("jieba")
     return str(folder) if folder else None
+
+
+def _kept_file(tok: Any) -> Path | None:
+    """The kept dictionary-and-tags file, named by what it is derived from; None if no cache folder."""
+    import hashlib
+    import os
+    import sys
+
+    import jieba
+
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    # jieba's own dictionary is `None` (its dict.txt, read as a package resource)
+    dictionary = tok.dictionary or os.path.join(os.path.dirname(jieba.__file__), jieba.DEFAULT_DICT_NAME)
+    try:
+        stat = os.stat(dictionary)
+    except OSError:
+        return None
+    key = [KEPT_FORMAT, jieba.__version__, sys.version_info[:2], dictionary, stat.st_size, stat.st_mtime_ns]
+    return Path(folder) / f"dict-tags-{hashlib.sha256(repr(key).encode()).hexdigest()[:16]}.marshal"
+
+
+def _load_dictionary(tok: Any) -> dict[str, str]:
+    """Fill tok's prefix dictionary (as tok.initialize() does) and return its word -> tag table."""
+    import marshal
+    import os
+
+    path = _kept_file(tok)
+    if path is not None:
+        try:
+            freq, total, tags = marshal.loads(path.read_bytes())
+            if isinstance(freq, dict) and isinstance(total, int) and isinstance(tags, dict):
+                tok.FREQ, tok.total, tok.initialized = freq, total, True
+                return tags
+        except (OSError, ValueError, EOFError, TypeError):
+            pass  # not kept yet, or damaged: load as jieba does, then keep it
+    tok.initialize()
+    tags = _word_tags(tok)
+    if path is not None:
+        words = {w: w for w in tok.FREQ}  # the tag table's keys become the dictionary's own strings:
+        tags = {words.get(w, w): t for w, t in tags.items()}  # marshal then writes each word once
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # processes starting together may both write it
+        try:
+            tmp.write_bytes(marshal.dumps((tok.FREQ, tok.total, tags)))
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+    return tags
 
 
 def _import_posseg() -> Any:
