@@ -105,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compare", default="", help="another checkout: both cold asks, interleaved; the ratio")
     args = p.parse_args(argv)
     env = {**os.environ, "PYTHONPATH": args.code}
+    # as an installed package runs: its modules compiled once (else each run compiles rag's ~150 modules)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     code = Path(args.code)  # run from there: `python -m rag` finds the rag of its working folder first
     args.index = str(Path(args.index).resolve())
     if not Path(args.index, "manifest.json").is_file():

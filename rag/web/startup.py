@@ -32,6 +32,14 @@ def load_in_background(pipeline) -> threading.Event:
             print(f"error: the embedding model could not be loaded: {exc}", file=sys.stderr, flush=True)
         finally:
             ready.set()
+        # questions go through a small tokenizer until the whole one is loaded (rag.index.onnx_embedder):
+        # a long-lived page loads it now, after the first question can be answered
+        try:
+            full = getattr(pipeline.embedder, "load_full_tokenizer", None)
+            if full is not None:
+                full()
+        except Exception:  # noqa: BLE001 - reported above; questions use the small tokenizer meanwhile
+            pass
 
     threading.Thread(target=run, name="rag-model", daemon=True).start()
     return ready
