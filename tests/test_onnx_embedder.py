@@ -53,3 +53,33 @@ def test_onnx_build_matches_torch_vectors(suffix: str, min_cos: float) -> None:
         # each text's vector is nearest to its own torch vector: the order is the caller's
         assert ((got @ want.T).argmax(1) == np.arange(len(TEXTS))).all()
     assert emb.embed([]).shape == (0, emb.dim)
+
+
+@pytest.mark.model
+def test_small_query_tokenizer_gives_the_whole_tokenizers_ids(tmp_path) -> None:
+    from tokenizers import Tokenizer
+
+    from rag.index.onnx_embedder import MAX_TOKENS
+    from rag.index.query_tokenizer import QueryTokenizer
+
+    folder, _ = bundled_model(Settings(embedder=DEFAULT_EMBEDDER + "@onnx"))
+    whole = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    whole.no_padding()
+    whole.enable_truncation(MAX_TOKENS)
+    small = QueryTokenizer(folder / "tokenizer.json", MAX_TOKENS)
+    texts = [
+        *TEXTS,
+        "Hello  World ＡＢＣ１２３ ～🈻 😀 ñ é",  # NFKC, the Replace rules around it, doubled spaces
+        "tab\tnew\nline\u200b zero",
+        "\x01\x7f控制字符",
+        "ấ稣",  # the lowest-scoring pieces
+        "",
+        " ",
+        "资" * 700,  # truncated
+        "Ｑ：什麼是臺灣？GDP增长5.2%",
+    ]
+    for text in texts:
+        assert small.encode(["query: " + text]) == [whole.encode("query: " + text).ids], text
+    batch = ["query: " + t for t in texts[:6]]
+    assert small.encode(batch) == [e.ids for e in whole.encode_batch(batch)]
+    assert small.encode(["a <mask> b"]) is None  # added tokens: the whole tokenizer does them
