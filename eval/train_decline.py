@@ -1,25 +1,25 @@
 """Train the learned reader's decline model (rag.answer.decline) and print its held-out figures.
 
-    PYTHONPATH=$PWD python eval/train_decline.py [--data ../shared/data] [--seeds-index /tmp/reader-index]
+    PYTHONPATH=$PWD python eval/train_decline.py --open-dir DIR --seeds-index IDX [--limit 400]
 
-Examples, from the `tune` split only (rag.evaluate.squad.split_of, by article title):
-- answerable: each tune question of DRCD dev and CMRC 2018 with its gold paragraph;
-- unanswerable: the same question with the `--negatives` paragraphs of OTHER articles of its set
-  that share most character bigrams with it (hard negatives: what retrieval returns when the
-  question's article is not in the collection; no encoder needed);
-- with `--seeds-index` (an index of seeds/ built by `rag index`): the seeds' tune questions of
-  eval/questions.jsonl with their top BM25 passages, unanswerable ones as negatives;
+Examples, from the `tune` split only (rag.evaluate.squad.split_of, by article title), always as
+many passages for an answerable example as for its unanswerable twin (the model must not learn to
+count passages: with one gold paragraph against three others, "a second good sentence" meant
+"unanswerable", and with the five passages `rag ask` reads, half of the answerable open-domain
+questions were declined):
+- reader only: each tune question of DRCD dev and CMRC 2018 with its gold paragraph (answerable),
+  and with the `--negatives` paragraphs (default 1) of OTHER articles of its set sharing most
+  character bigrams with it (unanswerable: no encoder needed);
 - with `--open-dir DIR` (DIR/<set>/index made by `rag eval --squad ../shared/data/<set>.json --out
-  DIR/<set>`): what the reader sees in open domain. Each tune question is searched as `rag ask` searches;
-  its top passages are a positive when one holds a gold answer, and the top passages left once its own
-  article's are dropped a negative (a removed-article question). Tried 2026-12-02 and not shipped: with
-  these rows the held-out open-domain negatives were told apart no better than chance (CMRC: 6.4% of
-  removed-article passages declined where 5.4% of answerable ones were), and `combined` declined the
-  same or more (docs/reader.md).
+  DIR/<set>`): what the reader sees in open domain. Each tune question is searched as `rag ask`
+  searches; its passages are answerable when one holds a gold answer, and the passages found once its
+  own article is left out of the collection are unanswerable (a removed-article question);
+- with `--seeds-index` (an index of seeds/ built by `rag index`): the seeds' tune questions of
+  eval/questions.jsonl with the passages `rag ask` reads, unanswerable ones as negatives.
 A logistic regression (scikit-learn, the `train` extra) is written as plain JSON; its threshold is
-the probability below which `--max-declines` of the answerable tune questions fall. Then held-out
-questions are read the same way: the share of answerable ones declined (target <= 5%) and of
-hard-negative ones declined (the reader-side proxy for removed-article questions, target >= 80%).
+the probability below which `--max-declines` of the answerable tune examples fall. Then held-out
+questions are read the same way and the shares declined are printed: answerable (target <= 5%),
+other-article paragraphs and removed-article passages (target >= 80%).
 It needs the sentence and span models (eval/train_reader.py, eval/train_spans.py) first.
 """
 
@@ -88,7 +88,20 @@ def squad_rows(reader, squad, split: str, limit: int | None, negatives: int):
     return pos, neg
 
 
-def open_rows(reader, squad, index: Path, split: str, limit: int | None, k: int = 5):
+def asked_passages(pipeline, question: str, exclude: str | None = None) -> list[Hit]:
+    """The passages `rag ask` would read for the question (rag.pipeline.ask_stream: hybrid search,
+    each question part searched, answer_passages of them); `exclude`: an article (file stem) left
+    out of the collection, as if it had been removed."""
+    from rag.retrieve.sentence_scoring import retrieve_for
+
+    keep = None
+    if exclude is not None:
+        keep = {d for d in pipeline.snapshot.documents if Path(d).stem != exclude}
+    search = lambda info, n: pipeline.search(info, k=n, doc_ids=keep)  # noqa: E731
+    return retrieve_for(analyse(question), search, pipeline.settings.answer_passages, reorder=False)
+
+
+def open_rows(reader, squad, index: Path, split: str, limit: int | None):
     """Open-domain rows of a set's questions: (positives, negatives), as the module docstring says."""
     from rag.config import load_settings
     from rag.pipeline import Pipeline
@@ -97,34 +110,34 @@ def open_rows(reader, squad, index: Path, split: str, limit: int | None, k: int 
     docs = pipeline.snapshot.documents
     pos, neg = [], []
     for i, q in enumerate(sample(squad.questions, limit, (split,)), 1):
-        found = pipeline.search(q.question, k=3 * k)
         golds = [fold(g) for g in q.answers]
-        mine = found[:k]
+        mine = asked_passages(pipeline, q.question)
         if any(g in fold(h.chunk.text) for h in mine for g in golds):
             r = row(reader, q.question, mine, docs)
             if r:
                 pos.append(r)
-        others = [h for h in found if h.chunk.doc_id != q.article_id][:k]
+        # index documents are named after their file (squad-<hash>.txt), articles by the stem
+        others = asked_passages(pipeline, q.question, exclude=q.article_id)
         r = row(reader, q.question, others, docs) if others else None
         if r:
             neg.append(r)
-        if i % 200 == 0:
+        if i % 100 == 0:
             print(f"  {squad.name} open {split}: {i}", flush=True)
     return pos, neg
 
 
-def seed_rows(reader, index: Path, split: str, k: int):
+def seed_rows(reader, index: Path, split: str):
     from rag.config import load_settings
     from rag.pipeline import Pipeline
 
     pipeline = Pipeline.load(index, load_settings())
-    docs = {d.id: d for d in pipeline.documents()}
+    docs = pipeline.snapshot.documents
     pos, neg = [], []
     for line in (ROOT / "eval/questions.jsonl").read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
         if q.get("split") != split:
             continue
-        r = row(reader, q["question"], pipeline.search(q["question"], k=k, mode="bm25"), docs)
+        r = row(reader, q["question"], asked_passages(pipeline, q["question"]), docs)
         if r:
             (pos if q.get("answers") else neg).append(r)
     return pos, neg
@@ -139,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DECLINE_MODEL_PATH)
     ap.add_argument("--seeds-index", type=Path, default=None, help="index of seeds/ (rag index)")
     ap.add_argument("--open-dir", type=Path, default=None, help="DIR/<set>/index from rag eval --squad")
-    ap.add_argument("--negatives", type=int, default=3, help="hard-negative passages per question")
+    ap.add_argument("--negatives", type=int, default=1, help="other-article paragraphs per question")
     ap.add_argument("--max-declines", type=float, default=0.04, help="of answerable tune questions")
     ap.add_argument("--limit", type=int, default=None, help="questions per set and split")
     args = ap.parse_args(argv)
@@ -156,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{squad.name} open-domain tune: {len(p)} answerable, {len(n)} removed-article", flush=True)
             pos, neg = pos + p, neg + n
     if args.seeds_index:
-        p, n = seed_rows(reader, args.seeds_index, "tune", 5)
+        p, n = seed_rows(reader, args.seeds_index, "tune")
         print(f"seeds tune: {len(p)} answerable, {len(n)} unanswerable")
         pos, neg = pos + p, neg + n
     x = np.array(pos + neg, dtype=float)

@@ -49,6 +49,9 @@ DECLINE_FEATURES: tuple[str, ...] = (
     "span_probability",
     "kind_wanted",
     "kind_found",
+    "entity_asked",
+    "entity_in_passage",
+    "entity_in_sentence",
 )
 
 
@@ -58,10 +61,13 @@ def decline_row(
     probabilities: Sequence[float],
     passages: Sequence[str],
     span: float,
+    home: str = "",
+    sentence: str = "",
 ) -> list[float]:
     """The features of one question against its passages: `best` is the feature row of the best
     sentence (rag.answer.reader_features order), `probabilities` the sentences' probabilities, best
-    first, `passages` the passages' texts, `span` the short answer's probability (0 when none)."""
+    first, `passages` the passages' texts, `span` the short answer's probability (0 when none),
+    `home` the best sentence's passage with its document's title, `sentence` that sentence."""
     folded = fold("".join(passages))
     grams = pair_bigrams(folded)
     kinds = [best[i] for i in _KINDS]
@@ -74,4 +80,20 @@ def decline_row(
         span,
         max(kinds[0::2]),
         max(kinds[1::2]),
+        *_entities_found(info, fold(home), fold(sentence)),
     ]
+
+
+def _entities_found(info: QuestionInfo, home: str, sentence: str) -> tuple[float, float, float]:
+    """Whether the question names people or places, and the share of them that the best sentence's
+    passage (with its title) and the sentence itself name: passages about another county or person
+    (what a collection without the question's subject returns) share the question's other words
+    but not its names. 1.0 when the question names none."""
+    named = info.entities or tuple(info.names)
+    if not named:
+        return 0.0, 1.0, 1.0
+    return (
+        1.0,
+        sum(e in home for e in named) / len(named),
+        sum(e in sentence for e in named) / len(named),
+    )

@@ -212,7 +212,11 @@ class LearnedReader:
     ) -> list[float]:
         probs = [c.probability for c in ranked[:2]]
         passages = [h.chunk.text for h in hits]
-        return decline_row(info, ranked[0].row, probs, passages, span.probability if span else 0.0)
+        best = ranked[0]
+        hit = hits[best.hit_index]
+        home = f"{hit.title}\n{hit.chunk.text}"
+        sentence = hit.chunk.text[best.span[0] : best.span[1]]
+        return decline_row(info, best.row, probs, passages, span.probability if span else 0.0, home, sentence)
 
     def declines(self, row: Sequence[float]) -> bool:
         """The decline model's verdict (without a decline model: the best sentence's probability is
