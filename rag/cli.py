@@ -133,8 +133,11 @@ def cmd_eval(args) -> int:
         squad_command(args.squad, out, args.reader_only, args.limit, args.answerer, _settings(args))
         return 0
 
+    if args.answerer == "baseline":
+        raise ValueError("--answerer baseline scores SQuAD-format files only: add --squad FILE")
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    eval_command(Path(args.index), Path(args.questions), modes, args.k, Path(args.out), _settings(args))
+    settings = _settings(args, answerer=args.answerer)  # the seeds' eval, with the answerer asked for
+    eval_command(Path(args.index), Path(args.questions), modes, args.k, Path(args.out), settings)
     return 0
 
 

@@ -185,3 +185,15 @@ def test_checker_reports_duplicate_ids(tmp_path, corpus):
     path = _write(tmp_path, [_good(), _good(question="資源縣的縣委書記叫甚麼")])
     problems = check.check_file(path, corpus).problems
     assert any("used 2 times" in p for p in problems), problems
+
+
+def test_eval_of_the_seeds_uses_the_answerer_asked_for(monkeypatch, tmp_path):
+    """`rag eval --answerer learned` once scored the default answerer without a word."""
+    import rag.evaluate.command as command
+    from rag.cli import main
+
+    seen = {}
+    monkeypatch.setattr(command, "eval_command", lambda *a: seen.setdefault("settings", a[-1]))
+    assert main(["eval", "--index", str(tmp_path), "--answerer", "learned", "--out", str(tmp_path)]) == 0
+    assert seen["settings"].answerer == "learned"
+    assert main(["eval", "--index", str(tmp_path), "--answerer", "baseline", "--out", str(tmp_path)]) != 0
