@@ -68,14 +68,40 @@ def has_kind(kind: str, folded: str, info: QuestionInfo) -> bool:
         return bool(nums)
     if kind == "place" and info.located:
         # the place must be in a sentence about what is located, not in the next one
-        place = kind_patterns()["place"]
         return any(
-            place.search(part) and any(t in part for t in info.located)
+            _names_place(part, info) and any(t in part for t in info.located)
             for part in _count_patterns()[3].split(folded)
         )
     if kind == "person":
-        return any(n not in info.names and not any(n in q for q in info.names) for n in person_names(folded))
+        return _names_person(folded, info)
+    if kind == "place":
+        return _names_place(folded, info)
     return bool(kind_patterns()[kind].search(folded))
+
+
+def _names_person(folded: str, info: QuestionInfo) -> bool:
+    """A person other than the question's: after a title (主任邓修明), or as jieba tags one (nr; names
+    in an encyclopaedia come without titles: 保罗·塞里诺, 成公英). The tagger runs only when the
+    cheap check finds none."""
+
+    def other(n: str) -> bool:
+        return n not in info.names and not any(n in q for q in info.names)
+
+    if any(other(n) for n in person_names(folded)):
+        return True
+    return any(e.kind == "person" and other(e.text) for e in entities(folded))
+
+
+def _names_place(folded: str, info: QuestionInfo) -> bool:
+    """A place word (资源县, 西宁市), or a place jieba tags (ns: 巴西, 爱丁堡) that the question does
+    not name itself."""
+    if kind_patterns()["place"].search(folded):
+        return True
+    stems = {place_stem(p) for p in info.places} | set(info.places)
+    return any(
+        e.kind == "place" and e.text not in stems and place_stem(e.text) not in stems
+        for e in entities(folded)
+    )
 
 
 def names_other_place(unit: Unit, info: QuestionInfo) -> bool:
