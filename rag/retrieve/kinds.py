@@ -111,9 +111,11 @@ def _tagged_words(folded: str, kind: str) -> tuple[str, ...]:
     lex = lexicon()
     tags = tuple(lex.words("jieba.name_tags" if kind == "person" else "jieba.place_tags"))
     table, skip = posseg().word_tag_tab, frozenset(lex.words("jieba.not_entities"))
-    return tuple(
-        w for w in tokenizer().cut(folded) if len(w) >= 2 and w not in skip and table.get(w, "") in tags
-    )
+    words = [w for w in tokenizer().cut(folded) if len(w) >= 2 and w not in skip and table.get(w, "") in tags]
+    if kind == "person":  # as rewrite.entities reads the tags: 安居区 and 加强监督 are tagged nr too
+        suffixes = tuple(lex.text("places.suffixes"))
+        words = [w for w in words if len(w) <= 3 and not w.endswith(suffixes)]
+    return tuple(words)
 
 
 def names_other_place(unit: Unit, info: QuestionInfo) -> bool:
