@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from rag.answer.extractive import ExtractiveAnswerer, answer
 from rag.query.question import analyse_question
 from rag.retrieve.kinds import has_kind, names_other_place
@@ -133,3 +135,19 @@ def test_a_county_inside_a_bare_province_name_is_no_conflict():
     # with the level known, a place of that level elsewhere conflicts
     county = analyse_question("资源县的赵光歧受到了什么处理")
     assert names_other_place(unit("贵南县免去赵光歧院长职务。"), county)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "kind", "holds"),
+    [
+        # names and places without a title or a place suffix, as an encyclopaedia writes them
+        ("条约签订双方的代表是谁？", "双方代表分别为周恩来与金日成。", "person", True),
+        ("鸟兽脚类的概念是由谁提出来的？", "在1988年,保罗·塞里诺提出鸟兽脚类。", "person", True),
+        ("贝尔出生在什么地方？", "贝尔出生于苏格兰的爱丁堡。", "place", True),
+        # jieba's dictionary tags 加强监督 and 安居区 as names: neither is a person
+        ("由谁接手这项工作？", "天津市纪委印发通知,要求加强监督执纪问责工作。", "person", False),
+        ("周哲乐的妻子叫什么名字", "忙完一天的工作,安居区三家镇纪委书记周哲乐回到办公室。", "person", False),
+    ],
+)
+def test_a_sentence_holds_a_person_or_place_by_the_dictionary_tags(question, sentence, kind, holds):
+    assert has_kind(kind, fold(sentence), analyse_question(question)) is holds
