@@ -231,3 +231,14 @@ def test_titles_in_quotation_marks_and_single_character_topics_count_as_mentione
     assert not off_collection(analyse("《論自由》的作者是誰?").whole, folded_corpus(book))
     assert not off_collection(analyse("蓍的叶子有什么特点？").whole, folded_corpus(plant))
     assert off_collection(analyse("蓍的叶子有什么特点？").whole, folded_corpus(book))
+
+
+def test_a_question_word_that_ends_like_a_post_is_not_an_unknown_post():
+    """多长 ends like 县长 but asks a length: "主跑道有多长？" was declined as naming an unknown post."""
+    from rag.answer.corpus import Corpus, unknown_terms
+    from rag.query.analysis import analyse
+
+    text = "机场主跑道长3800米。"
+    corpus = Corpus(texts={"d": text}, joined=text)
+    assert unknown_terms(analyse("主跑道有多长？").whole, corpus) == []
+    assert unknown_terms(analyse("机场的县长是谁？").whole, corpus) == ["县长"]

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from rag.answer.question_frame import wh_classes
 from rag.query.question import REQUIRED_KINDS, QuestionInfo, place_stem
 from rag.retrieve.kinds import has_kind
 from rag.types import Document
@@ -87,8 +88,9 @@ def unknown_terms(info: QuestionInfo, corpus: Corpus) -> list[str]:
     """Places and posts of the question that no document mentions (成都市, 县长): a sign that the
     question is about something the documents do not cover."""
     out = []
+    asking = {w for w, _ in wh_classes()[1]}  # 多长 ends like 县长 but asks a length
     probes = [(e, place_stem(e)) for e in info.places]
-    probes += [(t, t) for t in info.tokens if _post_token().search(t) and len(t) <= 3]
+    probes += [(t, t) for t in info.tokens if _post_token().search(t) and len(t) <= 3 and t not in asking]
     for term, probe in probes:
         if not corpus.mentions(probe):
             out.append(term)
