@@ -41,10 +41,16 @@ def cached_json(name: str, key: object, derive: Callable[[], Any]) -> Any:
     except (OSError, ValueError):
         pass  # not kept yet, or damaged: derive again
     value = derive()
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # processes starting together may both write it
+    keep_file(path, json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    return value
+
+
+def keep_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (a kept copy: a failure only means deriving it
+    again next time); processes starting together may both write it."""
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
-    return value

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rag.zh.diskcache import user_cache_folder
+from rag.zh.diskcache import keep_file, user_cache_folder
 from rag.zh.lexicon import lexicon, lexicon_cached
 
 KEPT_FORMAT = 1  # bump when what the kept dictionary file holds changes
@@ -89,7 +89,6 @@ def _kept_file(tok: Any) -> Path | None:
 def _load_dictionary(tok: Any) -> dict[str, str]:
     """Fill tok's prefix dictionary (as tok.initialize() does) and return its word -> tag table."""
     import marshal
-    import os
 
     path = _kept_file(tok)
     if path is not None:
@@ -105,12 +104,7 @@ def _load_dictionary(tok: Any) -> dict[str, str]:
     if path is not None:
         words = {w: w for w in tok.FREQ}  # the tag table's keys become the dictionary's own strings:
         tags = {words.get(w, w): t for w, t in tags.items()}  # marshal then writes each word once
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # processes starting together may both write it
-        try:
-            tmp.write_bytes(marshal.dumps((tok.FREQ, tok.total, tags)))
-            os.replace(tmp, path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        keep_file(path, marshal.dumps((tok.FREQ, tok.total, tags)))
     return tags
 
 
