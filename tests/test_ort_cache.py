@@ -95,6 +95,8 @@ def test_unwritable_folder_loads_the_model_itself(model, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError("read-only")
 
-    monkeypatch.setattr(oc.tempfile, "mkdtemp", refuse)
+    import rag.index.kept_folder as kept_folder  # where the copy's private folder is made
+
+    monkeypatch.setattr(kept_folder.tempfile, "mkdtemp", refuse)
     np.testing.assert_array_equal(run(oc.fast_session(model, options)), want)
     assert not oc.kept_folder(model).exists()

@@ -16,12 +16,12 @@ conversion is, and is made offline from the local folder: nothing is downloaded.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from rag.index.kept_folder import publish_folder
 
 # Bump when the produced graph changes, so builds of an older exporter are redone (and, as the
 # embedder's name carries it, indexes are re-embedded rather than mixed).
@@ -102,12 +102,10 @@ def build_onnx(source: Path, dest: Path, precision: str) -> Path:
         raise ValueError(f"unknown precision {precision!r}; known: {', '.join(PRECISIONS)}")
     source, dest = Path(source), Path(dest)
     config = json.loads((source / "config.json").read_text(encoding="utf-8"))
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.tmp-"))
-    try:
-        work, model_dir = tmp / "work", tmp / "model"
+
+    def fill(model_dir: Path) -> None:
+        work = model_dir.parent / "work"  # scratch beside the new folder, removed with it
         work.mkdir()
-        model_dir.mkdir()
         _export(source, work / "raw.onnx")
         fused = work / "fused.onnx"
         _optimise(work / "raw.onnx", fused, config["num_attention_heads"], config["hidden_size"])
@@ -120,13 +118,9 @@ def build_onnx(source: Path, dest: Path, precision: str) -> Path:
         info = {"source": str(source), "precision": precision, "export_version": EXPORT_VERSION}
         (model_dir / DONE_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         shutil.rmtree(work)
-        try:
-            os.rename(model_dir, dest)
-        except OSError:
-            if not is_built(dest):  # else another process finished the same build first: keep it
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    # another process may finish the same build first: its folder is kept
+    publish_folder(dest, fill, is_built)
     return dest
 
 

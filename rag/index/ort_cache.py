@@ -17,11 +17,11 @@ renamed into place; an unwritable folder or an unreadable copy means loading `mo
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from rag.index.kept_folder import publish_folder
 
 KEPT_DIR = "ort-optimised"  # beside model.onnx
 KEPT_FORMAT = 1  # bump when what is kept changes
@@ -40,11 +40,7 @@ def _save_optimised(model: Path, options: Any, dest: Path) -> None:
     """Write the ORT_ENABLE_EXTENDED graph of `model` and its weights into `dest`, atomically."""
     import onnxruntime as ort
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".tmp-"))
-    copy = tmp / "copy"  # mkdtemp's own folder is private (0700): the copy gets the usual mode
-    try:
-        copy.mkdir()
+    def fill(copy: Path) -> None:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         options.optimized_model_filepath = str(copy / GRAPH)
         prefix = "session.optimized_model_external_initializers_"  # weights of 1 kB and more: model.data
@@ -55,13 +51,8 @@ def _save_optimised(model: Path, options: Any, dest: Path) -> None:
         for old in dest.parent.iterdir():  # copies for an older build or ONNX Runtime: never read again
             if old.is_dir() and not old.name.startswith(".") and old.name != dest.name:
                 shutil.rmtree(old, ignore_errors=True)
-        try:
-            os.rename(copy, dest)
-        except OSError:
-            if not (dest / DONE).is_file():  # else another process finished the same copy first
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    publish_folder(dest, fill, lambda d: (d / DONE).is_file())
 
 
 def fast_session(model: Path, make_options: Any) -> Any:

@@ -16,14 +16,14 @@ checks the ids are the whole tokenizer's on varied texts; docs/speed-checks.md o
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from rag.index.kept_folder import publish_folder
 
 KEPT_FORMAT = 1
 
@@ -45,10 +45,8 @@ def _write_kept(tokenizer_json: Path, dest: Path) -> None:
     order = np.argsort(pieces, kind="stable")
     scores = np.array([s for _, s in vocab], dtype=np.float64)
     lowest = int(np.argmin(scores))  # an unknown character scores the lowest score less a penalty
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".tmp-pieces-"))
-    copy = tmp / "copy"
-    try:
-        copy.mkdir()
+
+    def fill(copy: Path) -> None:
         np.save(copy / "pieces.npy", pieces[order])
         np.save(copy / "ids.npy", order.astype(np.int64))
         np.save(copy / "scores.npy", scores)
@@ -56,13 +54,8 @@ def _write_kept(tokenizer_json: Path, dest: Path) -> None:
         (copy / "skeleton.json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
         for old in dest.parent.glob("pieces-*"):  # of an older tokenizer.json
             shutil.rmtree(old, ignore_errors=True)
-        try:
-            os.rename(copy, dest)
-        except OSError:
-            if not (dest / "skeleton.json").is_file():  # else another process kept the same first
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    publish_folder(dest, fill, lambda d: (d / "skeleton.json").is_file())
 
 
 def _renumber(post: dict, new_id: dict[int, int]) -> dict:
