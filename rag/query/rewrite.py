@@ -95,6 +95,7 @@ def entities(text: str) -> tuple[Entity, ...]:
         seen.add(word)
         found.append((pos, Entity(word, kind)))
 
+    name_tags, place_tags = lexicon().words("jieba.name_tags"), lexicon().words("jieba.place_tags")
     words = [(p.word, p.flag) for p in posseg().cut(folded)]
     pos = 0
     places: list[tuple[int, str]] = []
@@ -104,9 +105,9 @@ def entities(text: str) -> tuple[Entity, ...]:
             places.append((pos, word + nxt))  # 资源 + 县
         elif word.endswith(tuple(suffixes)) and len(word) >= 3 and flag[:1] in ("n", "j"):
             places.append((pos, word))
-        elif flag == "ns":
+        elif flag in place_tags:
             places.append((pos, word))
-        elif flag in ("nr", "nrfg", "nrt") and len(word) in (2, 3):
+        elif flag in name_tags and len(word) in (2, 3):
             add(pos, word, "person")
         elif flag == "nt":
             add(pos, word, "org")
