@@ -15,12 +15,12 @@ from rag.web.markup import esc
 from rag.web.page import ChatPage, ChatUpdate
 
 
-def load_in_background(pipeline) -> threading.Event:
-    """Start loading what the first answer needs; the event is set when it is done (or failed: the
-    question then meets the error itself, in the chat)."""
+def load_in_background(pipeline, ready: threading.Event | None = None) -> threading.Event:
+    """Start loading what the first answer needs; the event (`ready`, or a new one) is set when it is
+    done (or failed: the question then meets the error itself, in the chat)."""
     from rag.warmup import warm_words
 
-    ready = threading.Event()
+    ready = ready or threading.Event()
 
     def run() -> None:
         started = time.perf_counter()
