@@ -151,3 +151,32 @@ def test_a_county_inside_a_bare_province_name_is_no_conflict():
 )
 def test_a_sentence_holds_a_person_or_place_by_the_dictionary_tags(question, sentence, kind, holds):
     assert has_kind(kind, fold(sentence), analyse_question(question)) is holds
+
+
+@pytest.mark.parametrize(
+    "question, sentence, holds",
+    [
+        # what is counted follows the measure word; the words before 几 only set the scene
+        ("中華民國目前有幾個邦交國?", "在政府方面与21个邦交国保持正式外交关系。", True),
+        ("中華民國目前有幾個邦交國?", "全国共有21个县市。", False),
+        # a large count leaves out 个 before what it counts
+        ("人類視網膜中共有多少個視杆細胞?", "视网膜里一共约有600万视锥细胞和1.25亿视杆细胞。", True),
+        ("人類視網膜中共有多少個視杆細胞?", "视网膜的研究经费达1.25亿元。", False),
+    ],
+)
+def test_a_count_is_of_what_the_question_counts(question, sentence, holds):
+    info = analyse_question(question)
+    assert has_kind("number", fold(sentence), info) is holds
+
+
+@pytest.mark.parametrize(
+    "question, kinds",
+    [
+        ("幾何光學，又稱為什麼?", set()),  # 几何 is geometry, 称为什么 asks what it is called
+        ("这种病又称为什么病？", set()),
+        ("他为什么被处分？", {"reason"}),
+        ("茶几有几条腿？", {"number"}),
+    ],
+)
+def test_question_words_inside_other_words_ask_nothing(question, kinds):
+    assert set(analyse_question(question).kinds) & {"number", "reason"} == kinds

@@ -57,14 +57,17 @@ def has_kind(kind: str, folded: str, info: QuestionInfo) -> bool:
         indefinite, person_times, duration, _ = _count_patterns()
         if info.measure == "时长":
             return bool(duration.search(folded))
-        if info.counted and not any(t in folded for t in info.counted):
+        # what is counted is named before 多少/几 ("问责了多少人": 问责) or right after its measure
+        # word ("有几个邦交国": 邦交国); the words before may only set the scene ("中华民国目前有…")
+        noun = info.after[:2]
+        if info.counted and not any(t in folded for t in (*info.counted, noun) if t):
             return False  # a number, but not of what the question counts
         counted_text = indefinite.sub("", folded)
         if lexicon().text("measures.visits") not in info.folded:
             counted_text = person_times.sub("", counted_text)  # visits are not people
         nums = numbers_with_measures(counted_text)
         if info.measure:
-            return any(same_measure(info.measure, m) for _, m in nums)
+            return any(same_measure(info.measure, m) for _, m in nums) or _scaled_count(counted_text, info)
         return bool(nums)
     if kind == "place" and info.located:
         # the place must be in a sentence about what is located, not in the next one
@@ -134,6 +137,18 @@ def names_other_place(unit: Unit, info: QuestionInfo) -> bool:
 
 
 _NON_WORD = re.compile(r"\W")
+
+
+def _scaled_count(folded: str, info: QuestionInfo) -> bool:
+    """A large count written without the general measure word: "1.25亿视杆细胞" answers
+    "多少个视杆细胞" (measures.general, measures.scales), when the counted noun follows it."""
+    lex = lexicon()
+    noun = info.after[:2]
+    if not noun or info.measure not in lex.text("measures.general"):
+        return False
+    numerals, scales = lex.text("measures.numerals"), lex.text("measures.scales")
+    pattern = rf"(?:\d+(?:\.\d+)?|[{numerals}]+)\s*[{scales}]\s*{re.escape(noun)}"
+    return re.search(pattern, folded) is not None
 
 
 def anchored(folded: str, info: QuestionInfo) -> bool:
