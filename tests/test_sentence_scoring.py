@@ -180,3 +180,16 @@ def test_a_count_is_of_what_the_question_counts(question, sentence, holds):
 )
 def test_question_words_inside_other_words_ask_nothing(question, kinds):
     assert set(analyse_question(question).kinds) & {"number", "reason"} == kinds
+
+
+def test_a_sentence_that_goes_on_from_the_one_before_is_quoted_with_it():
+    cause = "次磷酸可以将碘还原为氢碘酸，而氢碘酸又可以将麻黄碱还原为甲基苯丙胺。"
+    answer_sentence = "因此，次磷酸被美国缉毒署列为第一类易制毒化学品，购买及使用受到严格管制。"
+    doc = Document(id="h.txt", title="次磷酸", text=f"次磷酸是一种无机酸。{cause}{answer_sentence}\n")
+    hits = hits_of(doc, [doc.text.strip()])
+    question = "为什么次磷酸的购买及使用受到严格管制？"
+    ans = answer(ExtractiveAnswerer(), question, rerank(question, hits, {doc.id: doc}), {doc.id: doc})
+    assert not ans.abstained
+    quoted = "".join(c.quote for c in ans.citations)
+    assert answer_sentence in quoted and cause in quoted
+    assert "次磷酸是一种无机酸" not in quoted  # one sentence back, not the paragraph

@@ -63,6 +63,11 @@ def widen(
         span = sentence_after(text, core[-1][2])
         if span is not None and not is_quotation(text[span[0] : span[1]]) and span[1] - span[0] <= 80:
             after = cover(span, unit.doc_id, hits, core[-1][0]) or []
+    if not before and lexicon().pattern("answers.refers_back", "^(?:{})").match(core_text):
+        # "因此，…" stands on the sentence before it: quote that one too (same paragraph, offered)
+        span = sentence_before(text, core[0][1])
+        if span is not None:
+            before = cover(span, unit.doc_id, hits, core[0][0]) or []
     if not after and info.listing:
         after = _list_after(text, core[-1][2], core_text, info, unit.doc_id, hits, core[-1][0])
     if "place" in info.kinds and not before and not has_kind("place", core_text, info):
