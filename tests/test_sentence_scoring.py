@@ -182,6 +182,19 @@ def test_question_words_inside_other_words_ask_nothing(question, kinds):
     assert set(analyse_question(question).kinds) & {"number", "reason"} == kinds
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "哪一個地級市的面積位居遼寧省的第一位?",
+        "率先宣布脫離聯邦的是哪一州?",
+        "他去了哪个国家？",
+        "哪座城市最大？",
+    ],
+)
+def test_which_city_or_country_asks_for_a_place(question):
+    assert "place" in analyse_question(question).kinds
+
+
 def test_a_sentence_that_goes_on_from_the_one_before_is_quoted_with_it():
     cause = "次磷酸可以将碘还原为氢碘酸，而氢碘酸又可以将麻黄碱还原为甲基苯丙胺。"
     answer_sentence = "因此，次磷酸被美国缉毒署列为第一类易制毒化学品，购买及使用受到严格管制。"
