@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.answer.learned import ReaderModel, load_model
+from rag.answer.question_frame import ALNUM as _ALNUM
 from rag.answer.question_frame import frame, wh_classes
 from rag.answer.reader_features import TYPES
 from rag.answer.span_features import FEATURES as SPAN_FEATURES
@@ -102,8 +103,8 @@ def short_case(info: QuestionInfo, quote: str, answer_text: str, model: TreeMode
     a, b = spans[best]
     # fold keeps one character per character for nearly all text; when it does not, show the folded span
     text = (quote[a:b] if len(folded) == len(quote) else folded[a:b]).strip()
-    if not text or text == quote.strip():
-        return None
+    if not text or _ALNUM.findall(text) == _ALNUM.findall(quote):
+        return None  # the whole sentence but its punctuation: nothing shorter to lead with
     endings, reasons, trailing = _wording()
     asked = info.folded.rstrip(trailing)
     p, r = probs[best], rows[best]
