@@ -96,3 +96,13 @@ def test_without_short_answer_undoes_the_lead_only():
     plain = Answer("q", "贝尔发明了电话。[1]", abstained=False, rewritten_query="")
     led = replace(plain, text="「贝尔」" + plain.text, short_answer="贝尔")
     assert without_short_answer(led) == plain and without_short_answer(plain) == plain
+
+
+def test_a_span_that_is_a_fragment_never_leads():
+    from rag.answer.short_decision import reads_well
+
+    assert reads_well("罗尔德·阿蒙森") and reads_well("《红楼梦》")
+    for fragment in ("严重后果的", "的发明", "疫”责任", "《红楼梦"):
+        assert not reads_well(fragment)
+    case = short_case(analyse(WHICH[0]).whole, WHICH[1], WHICH[1], span_model())
+    assert case is not None and reads_well(case.span.text)

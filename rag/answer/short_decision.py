@@ -58,12 +58,25 @@ DECISION_FEATURES: tuple[str, ...] = (
 
 @lexicon_cached
 @lru_cache(maxsize=1)
-def _wording() -> tuple[tuple[str, ...], tuple[str, ...], str]:
+def _wording() -> tuple[tuple[str, ...], tuple[str, ...], str, str, tuple[str, ...]]:
     lex = lexicon()
     return (
         lex.words("reader.short_open_endings"),
         lex.words("reader.short_reason_words"),
         lex.text("reader.short_trailing"),
+        lex.text("reader.short_bad_edges"),
+        lex.words("reader.quote_pairs"),
+    )
+
+
+def reads_well(text: str) -> bool:
+    """A span fit to lead an answer: not begun or ended by a particle (reader.short_bad_edges), and
+    every quotation mark in it has its partner (reader.quote_pairs)."""
+    *_, edges, pairs = _wording()
+    if not text or text[0] in edges or text[-1] in edges:
+        return False
+    return all(text.count(p[0]) == text.count(p[-1]) for p in pairs if p[0] != p[-1]) and all(
+        text.count(p[0]) % 2 == 0 for p in pairs if p[0] == p[-1]
     )
 
 
@@ -96,16 +109,21 @@ def short_case(info: QuestionInfo, quote: str, answer_text: str, model: TreeMode
     probs = model.probabilities(rows)
     kinds = set(info.kinds) & set(TYPES)
     wanted = [m for m, k in zip(_MATCH, TYPES, strict=True) if k in kinds]
-    typed = [i for i, r in enumerate(rows) if any(r[m] for m in wanted)]
+    # fold keeps one character per character for nearly all text; when it does not, show the folded span
+    same = len(folded) == len(quote)
+    texts = [(quote[a:b] if same else folded[a:b]).strip() for a, b in spans]
+    fit = [i for i, t in enumerate(texts) if reads_well(t)]
+    if not fit:
+        return None
+    typed = [i for i in fit if any(rows[i][m] for m in wanted)]
     order = sorted(range(len(rows)), key=probs.__getitem__, reverse=True)
-    best = max(typed, key=probs.__getitem__) if typed else order[0]
+    best = max(typed or fit, key=probs.__getitem__)
     second = next((probs[i] for i in order if i != best), 0.0)
     a, b = spans[best]
-    # fold keeps one character per character for nearly all text; when it does not, show the folded span
-    text = (quote[a:b] if len(folded) == len(quote) else folded[a:b]).strip()
+    text = texts[best]
     if not text or _ALNUM.findall(text) == _ALNUM.findall(quote):
         return None  # the whole sentence but its punctuation: nothing shorter to lead with
-    endings, reasons, trailing = _wording()
+    endings, reasons, trailing, *_ = _wording()
     asked = info.folded.rstrip(trailing)
     p, r = probs[best], rows[best]
     wh = [1.0 if fr.wh == c else 0.0 for c in (*wh_classes()[0], "none")]
