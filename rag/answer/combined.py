@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rag.answer.decline import DECLINE_FEATURES
 from rag.answer.extractive import ExtractiveAnswerer, stream_built
 from rag.answer.learned import LearnedReader, load_model
-from rag.answer.short_first import with_short_answer
+from rag.answer.short_first import with_short_answer, without_short_answer
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
 from rag.zh.lexicon import lexicon
@@ -46,7 +46,10 @@ class CombinedAnswerer:
         p = load_model(self.second.decline_path, DECLINE_FEATURES).probability(row)
         if p < self.threshold() or self.second.declines(row):
             return first
-        return self.second.quote(query, hits, documents, *found)
+        # the short answer decided as for the extractive reader's answers (the decision was trained so)
+        return with_short_answer(
+            query, without_short_answer(self.second.quote(query, hits, documents, *found))
+        )
 
     def threshold(self) -> float:
         if self.min_probability is not None:

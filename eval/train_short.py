@@ -1,0 +1,144 @@
+"""Train the "show the short answer?" decision (rag.answer.short_decision) and print its figures.
+
+    PYTHONPATH=$PWD python eval/train_short.py [--data ../shared/data] [--out rag/answer/short_model.json]
+
+The default answerer (`combined`) reads every `tune` question of DRCD dev and the CMRC 2018 trial set
+(rag.evaluate.squad.split_of: by article title; nothing held out is read) with its gold paragraph,
+as `rag eval --squad FILE --reader-only` does. For each answered question, the span the decision
+would show (rag.answer.short_decision.short_case) and the answer without any span are scored by
+CMRC 2018's character F1; the label is "the span scores better", the weight how much better or
+worse (so the fit maximises the expected F1), and each set weighs the same in total (DRCD has three
+times CMRC's questions; their gold answers differ in length). A logistic regression (scikit-learn,
+the `train` extra) is written as plain JSON (rag.answer.learned.ReaderModel's format) with the
+threshold that scores best on 5-fold cross-validation over tune articles. The figures printed: per
+set, the tune F1 of the answers as today, with no span, always a span, and the decision (CV).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from rag.answer.short_decision import DECISION_FEATURES, SHORT_MODEL_PATH, question_words, short_case
+from rag.answer.spans import span_model
+from rag.evaluate.span_metrics import char_f1
+from rag.evaluate.squad import load_squad
+from rag.evaluate.squad_run import read_only, short_answer
+from rag.query.analysis import analyse
+
+SETS = ("drcd_dev.json", "cmrc2018_trial.json")
+_MARKERS = re.compile(r"\s*\[\d{1,3}\]")
+
+
+def cases(squad, split: str = "tune"):
+    """Per answered question: (row, F1 of the span, F1 without a span, F1 as answered today, article)."""
+    from rag.answer.choose import make_answerer
+    from rag.config import load_settings
+
+    qs = [q for q in squad.questions if q.split == split]
+    records = read_only(squad, qs, make_answerer(load_settings(), "combined"), progress=False)
+    spans = span_model()
+    out = []
+    for r in records:
+        ans = r.answer
+        if ans.abstained or not ans.citations:
+            continue
+        golds = r.question.answers
+        lead = f"「{ans.short_answer}」" if ans.short_answer else ""
+        plain = _MARKERS.sub("", ans.text[len(lead) :]).strip()
+        query = analyse(r.question.question)
+        if len(query.parts) > 1 or question_words(query.whole.folded) > 1:
+            continue  # with_short_answer shows no span for a question that asks several things
+        case = short_case(query.whole, ans.citations[0].quote, plain, spans)
+        if case is None:
+            continue
+        today = char_f1(short_answer(ans), golds)
+        out.append(
+            (case.row, char_f1(case.span.text, golds), char_f1(plain, golds), today, r.question.article_id)
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
+    ap.add_argument("--out", type=Path, default=SHORT_MODEL_PATH)
+    ap.add_argument("--c", type=float, default=0.1, help="inverse regularisation of the regression")
+    args = ap.parse_args(argv)
+
+    sets = [load_squad(args.data / name) for name in SETS]
+    per_set = [cases(s) for s in sets]
+    x = np.array([c[0] for cs in per_set for c in cs], dtype=float)
+    fs = np.array([c[1] for cs in per_set for c in cs])
+    fn = np.array([c[2] for cs in per_set for c in cs])
+    ft = np.array([c[3] for cs in per_set for c in cs])
+    which = np.concatenate([np.full(len(cs), i) for i, cs in enumerate(per_set)])
+    arts = [c[4] for cs in per_set for c in cs]
+    y = (fs > fn).astype(int)
+    balance = np.array([len(x) / (len(sets) * len(per_set[i])) for i in which])
+    w = np.abs(fs - fn) * balance
+    useful = w > 0  # ties teach nothing
+
+    def fit(rows):
+        scaler = StandardScaler().fit(x[rows])
+        keep = rows & useful
+        return scaler, LogisticRegression(C=args.c, max_iter=5000).fit(
+            scaler.transform(x[keep]), y[keep], sample_weight=w[keep]
+        )
+
+    # 5-fold cross-validation by article: out-of-fold probabilities choose the threshold
+    fold_of = np.array([int(a[-6:], 16) % 5 for a in arts])
+    oof = np.zeros(len(x))
+    for k in range(5):
+        scaler, clf = fit(fold_of != k)
+        oof[fold_of == k] = clf.predict_proba(scaler.transform(x[fold_of == k]))[:, 1]
+
+    def score(shown):
+        f = np.where(shown, fs, fn)
+        return [float(f[which == i].mean()) for i in range(len(sets))]
+
+    grid = np.round(np.arange(0.2, 0.81, 0.02), 2)
+    threshold = float(max(grid, key=lambda t: np.mean(score(oof >= t))))
+    for name, f in (
+        (
+            "as answered now (the model at --out when it exists: in-sample)",
+            [float(ft[which == i].mean()) for i in range(len(sets))],
+        ),
+        ("never a span", score(np.zeros(len(x), bool))),
+        ("always a span", score(np.ones(len(x), bool))),
+        (f"decision (5-fold CV, threshold {threshold:.2f})", score(oof >= threshold)),
+    ):
+        print(
+            f"tune answered F1, {name}: "
+            + ", ".join(f"{s.name} {v:.3f}" for s, v in zip(sets, f, strict=True))
+        )
+    print("questions: " + ", ".join(f"{s.name} {len(cs)}" for s, cs in zip(sets, per_set, strict=True)))
+
+    scaler, clf = fit(np.ones(len(x), bool))
+    doc = {
+        "features": list(DECISION_FEATURES),
+        "mean": scaler.mean_.tolist(),
+        "scale": scaler.scale_.tolist(),
+        "coef": clf.coef_[0].tolist(),
+        "intercept": float(clf.intercept_[0]),
+        "threshold": threshold,
+        "trained": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_on": {s.name: "tune" for s in sets},
+        "learner": f"sklearn LogisticRegression(C={args.c}), weighted by |F1(span) - F1(sentence)|",
+    }
+    args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    top = sorted(zip(DECISION_FEATURES, clf.coef_[0], strict=True), key=lambda p: -abs(p[1]))[:8]
+    print("model:", args.out, "; largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in top))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
