@@ -106,3 +106,10 @@ def test_a_span_that_is_a_fragment_never_leads():
         assert not reads_well(fragment)
     case = short_case(analyse(WHICH[0]).whole, WHICH[1], WHICH[1], span_model())
     assert case is not None and reads_well(case.span.text)
+
+
+def test_a_typed_question_never_leads_with_a_span_of_another_kind():
+    # 多少 asks for a number: a sentence without one offers names and nouns, none of which may lead
+    info = analyse("公司一共有多少名员工？").whole
+    quote = "公司总部设在北京，由张明创办，主要生产家用电器。"
+    assert short_case(info, quote, quote, span_model()) is None

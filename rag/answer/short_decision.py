@@ -116,6 +116,8 @@ def short_case(info: QuestionInfo, quote: str, answer_text: str, model: TreeMode
     if not fit:
         return None
     typed = [i for i in fit if any(rows[i][m] for m in wanted)]
+    if kinds and not typed:
+        return None  # a 谁-question never leads with a place, nor a 多少-question with a name
     order = sorted(range(len(rows)), key=probs.__getitem__, reverse=True)
     best = max(typed or fit, key=probs.__getitem__)
     second = next((probs[i] for i in order if i != best), 0.0)
