@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.train_reader import SETS, OpenRead, cached_reads, examples, open_examples, read_open
+from eval.train_reader import SETS, OpenRead, cached_examples, cached_reads, open_examples, read_open
 from rag.answer.learned import MODEL_PATH, ReaderModel, load_model
 from rag.answer.reader_features import FEATURES
 from rag.evaluate.squad import load_squad
@@ -87,6 +87,50 @@ def figures(model: ReaderModel, reads: list[OpenRead]) -> dict[str, float]:
     return out
 
 
+def end_to_end(answerer, reads: list[OpenRead], documents) -> tuple[float, float, float]:
+    """The combined answerer itself on the kept passages: (answer hit, share declined, median ms of
+    answering alone, the question analysed already)."""
+    import statistics
+    import time
+
+    from rag.evaluate.metrics import answer_correct
+    from rag.query.analysis import analyse
+
+    hit = declined = 0
+    times = []
+    for r in reads:
+        query = analyse(r.question)
+        t0 = time.perf_counter()
+        ans = answerer.build(query, r.hits, documents)
+        times.append(time.perf_counter() - t0)
+        declined += ans.abstained
+        hit += not ans.abstained and answer_correct(ans.text, [r.golds])
+    return hit / len(reads), declined / len(reads), 1000 * statistics.median(times)
+
+
+def compare_combined(args, reads: dict, seeds: list[OpenRead]) -> None:
+    """The combined answerer before (--old, --old-decline, never switching) and as shipped."""
+    from rag.answer.combined import CombinedAnswerer
+    from rag.answer.learned import LearnedReader
+    from rag.config import load_settings
+    from rag.pipeline import Pipeline
+
+    before = CombinedAnswerer(
+        second=LearnedReader(model_path=args.old, decline_path=args.old_decline), switch_margin=1.0
+    )
+    answerers = {"combined before": before, "combined now": CombinedAnswerer()}
+    for (name, split), rs in [*reads.items(), (("seeds", "all"), seeds)]:
+        index = args.seeds_index if name == "seeds" else args.open_dir / name / "index"
+        if not rs or index is None:
+            continue
+        docs = Pipeline.load(index, load_settings()).snapshot.documents
+        for label, a in answerers.items():
+            hit, declined, ms = end_to_end(a, rs, docs)
+            print(
+                f"{name:16s} {split:8s} {label}: answer hit {hit:.3f}, declined {declined:.3f}, {ms:.1f} ms"
+            )
+
+
 def fit(x: np.ndarray, y: np.ndarray, c: float) -> ReaderModel:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
@@ -112,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tune-limit", type=int, default=400, help="tune questions per set")
     ap.add_argument("--heldout-limit", type=int, default=360, help="held-out questions per set")
     ap.add_argument("--old", type=Path, default=MODEL_PATH, help="the sentence model to compare with")
+    ap.add_argument(
+        "--old-decline", type=Path, default=None, help="with --combined: the decline model before"
+    )
+    ap.add_argument("--combined", action="store_true", help="compare the combined answerer before and now")
     ap.add_argument("--c", type=float, nargs="+", default=[1.0], help="LR inverse regularisation strengths")
     ap.add_argument("--collect-only", action="store_true", help="read and cache, fit nothing")
     args = ap.parse_args(argv)
@@ -125,14 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     seeds = seed_reads(args.seeds_index, args.cache) if args.seeds_index else []
     if args.collect_only:
         return 0
+    if args.combined:
+        compare_combined(args, reads, seeds)
+        return 0
 
-    gold_path = args.cache / "gold-tune.pkl" if args.cache else None
-    if gold_path and gold_path.exists():
-        gold = pickle.loads(gold_path.read_bytes())
-    else:
-        gold = [examples(s, "tune")[:2] for s in sets]
-        if gold_path:
-            gold_path.write_bytes(pickle.dumps(gold))
+    gold = [cached_examples(s, "tune", args.cache)[:2] for s in sets]
     opened = [open_examples(reads[s.name, "tune"])[:2] for s in sets]
     models = {"old": load_model(args.old)}
     for c in args.c:

@@ -135,6 +135,20 @@ def read_open(pipeline, question: str, answers) -> OpenRead:
     )
 
 
+def cached_examples(squad, split: str, cache: Path | None):
+    """`examples`, kept in `cache` when given (they depend on the features and the extractive reader)."""
+    import pickle
+
+    path = cache / f"{squad.name}-{split}-gold.pkl" if cache else None
+    if path and path.exists():
+        return pickle.loads(path.read_bytes())
+    out = examples(squad, split)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(out))
+    return out
+
+
 def cached_reads(squad, open_dir: Path, split: str, limit: int | None, cache: Path | None) -> list[OpenRead]:
     """open_reads of DIR/<set>/index, kept in `cache` (a pickle per set, split and limit) when given:
     the reads depend on the index and the extractive reader, not on the sentence model."""
@@ -206,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sets = [load_squad(args.data / name) for name in SETS]
     t0 = time.perf_counter()
-    parts = [] if args.open_only else [examples(s, "tune") for s in sets]
+    parts = [] if args.open_only else [cached_examples(s, "tune", args.cache) for s in sets]
     if args.open_dir:
         parts += [
             open_examples(cached_reads(s, args.open_dir, "tune", args.open_limit, args.cache)) for s in sets
