@@ -119,6 +119,9 @@ def compare_combined(args, reads: dict, seeds: list[OpenRead]) -> None:
         second=LearnedReader(model_path=args.old, decline_path=args.old_decline), switch_margin=1.0
     )
     answerers = {"combined before": before, "combined now": CombinedAnswerer()}
+    answerers |= {
+        f"combined now, min P {p}": CombinedAnswerer(min_probability=p) for p in args.min_probability
+    }
     for (name, split), rs in [*reads.items(), (("seeds", "all"), seeds)]:
         index = args.seeds_index if name == "seeds" else args.open_dir / name / "index"
         if not rs or index is None:
@@ -160,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         "--old-decline", type=Path, default=None, help="with --combined: the decline model before"
     )
     ap.add_argument("--combined", action="store_true", help="compare the combined answerer before and now")
+    ap.add_argument("--min-probability", type=float, nargs="*", default=[], help="with --combined: variants")
     ap.add_argument("--c", type=float, nargs="+", default=[1.0], help="LR inverse regularisation strengths")
     ap.add_argument("--collect-only", action="store_true", help="read and cache, fit nothing")
     args = ap.parse_args(argv)
