@@ -122,6 +122,8 @@ def compare_combined(args, reads: dict, seeds: list[OpenRead]) -> None:
     answerers |= {
         f"combined now, min P {p}": CombinedAnswerer(min_probability=p) for p in args.min_probability
     }
+    if args.removed:
+        compare_removed(args, answerers)
     for (name, split), rs in [*reads.items(), (("seeds", "all"), seeds)]:
         index = args.seeds_index if name == "seeds" else args.open_dir / name / "index"
         if not rs or index is None:
@@ -132,6 +134,41 @@ def compare_combined(args, reads: dict, seeds: list[OpenRead]) -> None:
             print(
                 f"{name:16s} {split:8s} {label}: answer hit {hit:.3f}, declined {declined:.3f}, {ms:.1f} ms"
             )
+
+
+def removed_reads(args, squad) -> list[tuple[str, tuple]]:
+    """Held-out questions with the passages `rag ask` reads once their own article is left out of
+    the collection (unanswerable), kept in --cache."""
+    from eval.train_decline import asked_passages
+    from rag.config import load_settings
+    from rag.evaluate.squad import sample
+    from rag.pipeline import Pipeline
+
+    path = args.cache / f"{squad.name}-removed-{args.removed}.pkl" if args.cache else None
+    if path and path.exists():
+        return pickle.loads(path.read_bytes())
+    pipeline = Pipeline.load(args.open_dir / squad.name / "index", load_settings())
+    out = [
+        (q.question, tuple(asked_passages(pipeline, q.question, exclude=q.article_id)))
+        for q in sample(squad.questions, args.removed, ("heldout",))
+    ]
+    if path:
+        path.write_bytes(pickle.dumps(out))
+    return out
+
+
+def compare_removed(args, answerers: dict) -> None:
+    from rag.config import load_settings
+    from rag.pipeline import Pipeline
+    from rag.query.analysis import analyse
+
+    for name in SETS:
+        squad = load_squad(args.data / name)
+        docs = Pipeline.load(args.open_dir / squad.name / "index", load_settings()).snapshot.documents
+        rows = removed_reads(args, squad)
+        for label, a in answerers.items():
+            declined = sum(a.build(analyse(q), hits, docs).abstained for q, hits in rows)
+            print(f"{squad.name:16s} removed  {label}: declined {declined / len(rows):.3f} of {len(rows)}")
 
 
 def fit(x: np.ndarray, y: np.ndarray, c: float) -> ReaderModel:
@@ -164,6 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--combined", action="store_true", help="compare the combined answerer before and now")
     ap.add_argument("--min-probability", type=float, nargs="*", default=[], help="with --combined: variants")
+    ap.add_argument(
+        "--removed",
+        type=int,
+        default=0,
+        help="with --combined: held-out questions per set "
+        "asked with their own article left out (unanswerable)",
+    )
     ap.add_argument("--c", type=float, nargs="+", default=[1.0], help="LR inverse regularisation strengths")
     ap.add_argument("--collect-only", action="store_true", help="read and cache, fit nothing")
     args = ap.parse_args(argv)

@@ -1,8 +1,11 @@
 """The combined answerer: the extractive reader first (hand rules: precise on the kind of documents
 it was written for, and it declines what they do not answer); only when it declines for lack of a
 good sentence is the learned reader (rag.answer.learned, with its decline model) asked, and its
-answer used unless it declines too. Instructions and gibberish never get this far: the guard
-(rag.answer.guard) refuses them before any reader runs. docs/reader.md has the figures."""
+answer used unless it declines too. Where the extractive reader answers, it has decided THAT the
+passages answer; WHICH sentence to quote is left to the learned sentence model (trained on the
+passages `rag ask` reads) when it ranks another sentence clearly above the extractive one
+(`switch_margin`). Instructions and gibberish never get this far: the guard (rag.answer.guard)
+refuses them before any reader runs. docs/reader.md has the figures."""
 
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ _PICK = FEATURES.index("extractive_pick")
 
 @dataclass(frozen=True)
 class CombinedAnswerer:
-    """Extractive (led by its short answer), else learned, else the extractive refusal."""
+    """Extractive (led by its short answer) or the learned sentence it is switched for, else
+    learned, else the extractive refusal."""
 
     name: str = "combined"
     first: ExtractiveAnswerer = field(default_factory=ExtractiveAnswerer)
