@@ -1,10 +1,16 @@
 """Train the learned sentence reader (rag.answer.learned) and print its held-out figures.
 
     PYTHONPATH=$PWD python eval/train_reader.py [--data ../shared/data] [--out rag/answer/reader_model.json]
+        [--open-dir DIR [--open-only] [--open-limit N] [--cache FOLDER]]
 
 Reads the `tune` split (rag.evaluate.squad.split_of: by article title) of DRCD dev and the CMRC 2018
 trial set; every sentence of a question's gold paragraph is one example, labelled 1 when it holds a
-gold answer (folded). A logistic regression (scikit-learn, the `train` extra) is fitted on the
+gold answer (folded). With `--open-dir DIR` (DIR/<set>/index made by `rag eval --squad`), also what
+`rag ask` reads: each tune question (at most `--open-limit` per set) is searched as `rag ask`
+searches (eval/train_decline.py's asked_passages) and every sentence of its passages is an example,
+labelled the same way; a question none of whose sentences holds a gold answer is left out.
+`--open-only` drops the gold-paragraph examples; `--cache` keeps the reads and examples (pickles).
+A logistic regression (scikit-learn, the `train` extra) is fitted on the
 features of rag.answer.reader_features and written as plain JSON. The decline threshold is chosen on
 the tune questions too: the highest best-sentence probability below which the reader's pick is right
 less often than `--wrong-below` of the time, declining at most `--max-declines` of them.
