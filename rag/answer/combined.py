@@ -1,8 +1,11 @@
 """The combined answerer: the extractive reader first (hand rules: precise on the kind of documents
 it was written for, and it declines what they do not answer); only when it declines for lack of a
 good sentence is the learned reader (rag.answer.learned, with its decline model) asked, and its
-answer used unless it declines too. Instructions and gibberish never get this far: the guard
-(rag.answer.guard) refuses them before any reader runs. docs/reader.md has the figures."""
+answer used unless it declines too. Where the extractive reader answers, it has decided THAT the
+passages answer; WHICH sentence to quote is left to the learned sentence model (trained on the
+passages `rag ask` reads) when it ranks another sentence clearly above the extractive one
+(`switch_margin`). Instructions and gibberish never get this far: the guard (rag.answer.guard)
+refuses them before any reader runs. docs/reader.md has the figures."""
 
 from __future__ import annotations
 
@@ -12,15 +15,19 @@ from dataclasses import dataclass, field
 from rag.answer.decline import DECLINE_FEATURES
 from rag.answer.extractive import ExtractiveAnswerer, stream_built
 from rag.answer.learned import LearnedReader, load_model
+from rag.answer.reader_features import FEATURES
 from rag.answer.short_first import with_short_answer, without_short_answer
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
 from rag.zh.lexicon import lexicon
 
+_PICK = FEATURES.index("extractive_pick")
+
 
 @dataclass(frozen=True)
 class CombinedAnswerer:
-    """Extractive (led by its short answer), else learned, else the extractive refusal."""
+    """Extractive (led by its short answer) or the learned sentence it is switched for, else
+    learned, else the extractive refusal."""
 
     name: str = "combined"
     first: ExtractiveAnswerer = field(default_factory=ExtractiveAnswerer)
@@ -28,6 +35,10 @@ class CombinedAnswerer:
     # the learned reader's answer is used when the decline model's P(the passages answer) is at
     # least this; None: reader.combined_min_probability (rag/zh/data/reader.toml)
     min_probability: float | None = None
+    # where the extractive reader answers, the learned reader's best sentence replaces its answer when
+    # its probability exceeds that of the best sentence the extractive reader quotes by more than
+    # this; None: reader.combined_switch_margin (rag/zh/data/reader.toml); 1 or more: never
+    switch_margin: float | None = None
 
     def stream(
         self, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
@@ -37,7 +48,7 @@ class CombinedAnswerer:
     def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
         first = self.first.build(query, hits, documents)
         if not first.abstained:
-            return with_short_answer(query, first)
+            return self.switched(query, first, hits, documents) or with_short_answer(query, first)
         # one reading of the passages serves both the decision and the learned answer
         found = self.second.read(query, hits, documents)
         if found is None:
@@ -46,10 +57,38 @@ class CombinedAnswerer:
         p = load_model(self.second.decline_path, DECLINE_FEATURES).probability(row)
         if p < self.threshold() or self.second.declines(row):
             return first
-        # the short answer decided as for the extractive reader's answers (the decision was trained so)
+        return self.learned_answer(query, hits, documents, found)
+
+    def learned_answer(
+        self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document], found
+    ) -> Answer:
+        """The learned reader's quote, its short answer decided as for the extractive reader's answers
+        (the decision was trained so)."""
         return with_short_answer(
             query, without_short_answer(self.second.quote(query, hits, documents, *found))
         )
+
+    def switched(
+        self, query: Query, first: Answer, hits: Sequence[Hit], documents: Mapping[str, Document]
+    ) -> Answer | None:
+        """The learned reader's answer instead of the extractive one, when the learned model ranks
+        another sentence clearly above the ones the extractive reader quotes (docs/reader.md,
+        "Open-domain sentence picker"); None to keep the extractive answer."""
+        margin = self.switch_margin
+        if margin is None:
+            margin = lexicon().number("reader.combined_switch_margin")
+        if margin >= 1:
+            return None
+        # the extractive answer is the learned reader's `extractive_pick` feature: no second build
+        marks = ([(c.doc_id, c.start, c.end) for c in first.citations], False)
+        found = self.second.read(query, hits, documents, marks)
+        if found is None:
+            return None
+        ranked = found[0]
+        quoted = max((c.probability for c in ranked if c.row[_PICK]), default=0.0)
+        if ranked[0].probability - quoted <= margin:
+            return None
+        return self.learned_answer(query, hits, documents, found)
 
     def threshold(self) -> float:
         if self.min_probability is not None:

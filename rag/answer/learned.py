@@ -121,10 +121,15 @@ def picked_sentences(
 
 
 def rank_sentences(
-    query: Query, hits: Sequence[Hit], model: ReaderModel, documents: Mapping[str, Document] | None = None
+    query: Query,
+    hits: Sequence[Hit],
+    model: ReaderModel,
+    documents: Mapping[str, Document] | None = None,
+    marks: tuple[Sequence[tuple[str, int, int]], bool] | None = None,
 ) -> list[Candidate]:
-    """Every sentence of every passage with its probability of answering, best first."""
-    cited, declined = extractive_marks(query, hits, documents or {})
+    """Every sentence of every passage with its probability of answering, best first. `marks`:
+    `extractive_marks` when the caller has the hand-rule reader's answer already."""
+    cited, declined = marks if marks is not None else extractive_marks(query, hits, documents or {})
     out = []
     for i, hit in enumerate(hits):
         doc = (documents or {}).get(hit.chunk.doc_id)
@@ -193,13 +198,17 @@ class LearnedReader:
         )
 
     def read(
-        self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]
+        self,
+        query: Query,
+        hits: Sequence[Hit],
+        documents: Mapping[str, Document],
+        marks: tuple[Sequence[tuple[str, int, int]], bool] | None = None,
     ) -> tuple[list[Candidate], Span | None] | None:
         """The passages' sentences ranked, and the short answer inside the best; None when nothing
-        can be read (no passage, or a question without words)."""
+        can be read (no passage, or a question without words). `marks`: as for rank_sentences."""
         info = query.whole
         model = load_model(self.model_path)
-        ranked = rank_sentences(query, hits, model, documents) if info.tokens or info.bigrams else []
+        ranked = rank_sentences(query, hits, model, documents, marks) if info.tokens or info.bigrams else []
         if not ranked:
             return None
         a, b = ranked[0].span
