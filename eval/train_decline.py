@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.answer.decline import DECLINE_FEATURES, DECLINE_MODEL_PATH
-from rag.answer.learned import LearnedReader, load_model, parse_model
+from rag.answer.learned import LearnedReader, fitted_model, load_model
 from rag.evaluate.squad import load_squad, sample
 from rag.evaluate.squad_run import gold_paragraph
 from rag.query.analysis import analyse
@@ -182,15 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         f"tune: threshold {threshold:.3f} declines {np.mean(p[y == 1] < threshold):.3f} answerable, "
         f"{np.mean(p[y == 0] < threshold):.3f} unanswerable"
     )
-    data = {
-        "features": list(DECLINE_FEATURES),
-        "mean": scaler.mean_.tolist(),
-        "scale": scaler.scale_.tolist(),
-        "coef": clf.coef_[0].tolist(),
-        "intercept": float(clf.intercept_[0]),
-        "threshold": threshold,
-    }
-    parse_model(data, DECLINE_FEATURES)
+    data = fitted_model(DECLINE_FEATURES, scaler, clf, threshold).to_dict()
     data |= {
         "trained": datetime.now(UTC).isoformat(timespec="seconds"),
         "trained_on": {**{s.name: "tune" for s in sets}, **({"seeds": "tune"} if args.seeds_index else {})},

@@ -33,8 +33,8 @@ from rag.answer.learned import (
     MODEL_PATH,
     LearnedReader,
     extractive_marks,
+    fitted_model,
     load_model,
-    parse_model,
     picked_sentences,
     rank_sentences,
 )
@@ -250,16 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{(tops < threshold).mean():.3f}"
     )
 
-    model = parse_model(
-        {
-            "features": list(FEATURES),
-            "mean": scaler.mean_.tolist(),
-            "scale": scaler.scale_.tolist(),
-            "coef": clf.coef_[0].tolist(),
-            "intercept": float(clf.intercept_[0]),
-            "threshold": threshold,
-        }
-    )
+    model = fitted_model(FEATURES, scaler, clf, threshold)
     doc = {
         **model.to_dict(),
         "trained": datetime.now(UTC).isoformat(timespec="seconds"),

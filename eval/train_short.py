@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.answer.learned import fitted_model
 from rag.answer.short_decision import DECISION_FEATURES, SHORT_MODEL_PATH, question_words, short_case
 from rag.answer.spans import span_model
 from rag.evaluate.span_metrics import char_f1
@@ -124,12 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
     scaler, clf = fit(np.ones(len(x), bool))
     doc = {
-        "features": list(DECISION_FEATURES),
-        "mean": scaler.mean_.tolist(),
-        "scale": scaler.scale_.tolist(),
-        "coef": clf.coef_[0].tolist(),
-        "intercept": float(clf.intercept_[0]),
-        "threshold": threshold,
+        **fitted_model(DECISION_FEATURES, scaler, clf, threshold).to_dict(),
         "trained": datetime.now(UTC).isoformat(timespec="seconds"),
         "trained_on": {s.name: "tune" for s in sets},
         "learner": f"sklearn LogisticRegression(C={args.c}), weighted by |F1(span) - F1(sentence)|",

@@ -135,3 +135,20 @@ def test_the_fast_common_run_agrees_with_the_dynamic_programme():
         a = "".join(rng.choice("甲乙丙丁ab") for _ in range(rng.randint(0, 12)))
         b = "".join(rng.choice("甲乙丙丁ab") for _ in range(rng.randint(0, 30)))
         assert common_run(a, b) == longest_common_run(a, b)
+
+
+def test_a_fitted_scaler_and_regression_become_the_same_model():
+    from types import SimpleNamespace
+
+    from rag.answer.learned import fitted_model
+
+    rng = np.random.default_rng(1)
+    mean, scale = rng.normal(size=len(FEATURES)), rng.uniform(0.5, 2.0, size=len(FEATURES))
+    coef, intercept = rng.normal(size=(1, len(FEATURES))), np.array([0.3])
+    scaler = SimpleNamespace(mean_=mean, scale_=scale)
+    clf = SimpleNamespace(coef_=coef, intercept_=intercept)
+    model = fitted_model(FEATURES, scaler, clf, 0.4)
+    row = rng.normal(size=len(FEATURES))
+    expected = 1 / (1 + np.exp(-(intercept[0] + coef[0] @ ((row - mean) / scale))))
+    assert abs(model.probability(row.tolist()) - expected) < 1e-9
+    assert model.threshold == 0.4 and model.to_dict()["features"] == list(FEATURES)

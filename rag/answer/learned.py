@@ -82,6 +82,22 @@ def parse_model(data: dict, features: tuple[str, ...] = FEATURES) -> ReaderModel
     return model
 
 
+def fitted_model(features: tuple[str, ...], scaler, classifier, threshold: float) -> ReaderModel:
+    """A model from a fitted scikit-learn StandardScaler and binary LogisticRegression (read by their
+    attributes: the runtime does not import scikit-learn); the training scripts write its to_dict()."""
+    return parse_model(
+        {
+            "features": list(features),
+            "mean": [float(x) for x in scaler.mean_],
+            "scale": [float(x) for x in scaler.scale_],
+            "coef": [float(x) for x in classifier.coef_[0]],
+            "intercept": float(classifier.intercept_[0]),
+            "threshold": float(threshold),
+        },
+        features,
+    )
+
+
 @lru_cache(maxsize=4)
 def load_model(path: Path = MODEL_PATH, features: tuple[str, ...] = FEATURES) -> ReaderModel:
     try:
