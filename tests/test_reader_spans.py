@@ -173,3 +173,12 @@ def test_decline_features_say_whether_the_passage_names_who_or_where_the_questio
         analyse_question("派出了几个督查组？"), best, [0.9], ["派出8个督查组。"], 0.0, "x", "y"
     )
     assert unnamed[DECLINE_FEATURES.index("entity_asked")] == 0.0
+
+
+def test_a_number_set_apart_by_spaces_is_one_candidate():
+    # web pages set numbers apart ("组成 8 个监督检查组"): the count is "8 个", not "8" alone
+    folded = "组成 8 个监督检查组,深入全区 20 个重要职能部门"
+    toks, ranges = candidates(folded)
+    texts = {folded[toks[i][2] : toks[j - 1][3]] for i, j in ranges}
+    assert "8 个" in texts and "20 个" in texts
+    assert not any(t.startswith(" ") or t.endswith(" ") for t in texts)
