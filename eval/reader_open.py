@@ -20,12 +20,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 from pathlib import Path
 
 import numpy as np
 
-from eval.train_reader import SETS, OpenRead, cached_examples, cached_reads, open_examples, read_open
+from eval.train_reader import (
+    SETS,
+    OpenRead,
+    cached_examples,
+    cached_reads,
+    kept_pickle,
+    open_examples,
+    read_open,
+)
 from rag.answer.learned import MODEL_PATH, ReaderModel, load_model
 from rag.answer.reader_features import FEATURES
 from rag.evaluate.squad import load_squad
@@ -36,22 +43,19 @@ MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.01)
 
 
 def seed_reads(index: Path, cache: Path | None) -> list[OpenRead]:
-    path = cache / "seeds.pkl" if cache else None
-    if path and path.exists():
-        return pickle.loads(path.read_bytes())
-    from rag.config import load_settings
-    from rag.pipeline import Pipeline
+    def read() -> list[OpenRead]:
+        from rag.config import load_settings
+        from rag.pipeline import Pipeline
 
-    pipeline = Pipeline.load(index, load_settings())
-    reads = []
-    for line in (ROOT / "eval/questions.jsonl").read_text(encoding="utf-8").splitlines():
-        q = json.loads(line)
-        if q.get("answers"):
-            reads.append(read_open(pipeline, q["question"], q["answers"]))
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pickle.dumps(reads))
-    return reads
+        pipeline = Pipeline.load(index, load_settings())
+        reads = []
+        for line in (ROOT / "eval/questions.jsonl").read_text(encoding="utf-8").splitlines():
+            q = json.loads(line)
+            if q.get("answers"):
+                reads.append(read_open(pipeline, q["question"], q["answers"]))
+        return reads
+
+    return kept_pickle(cache / "seeds.pkl" if cache else None, read)
 
 
 def probabilities(model: ReaderModel, rows: list[list[float]]) -> np.ndarray:
@@ -144,17 +148,14 @@ def removed_reads(args, squad) -> list[tuple[str, tuple]]:
     from rag.evaluate.squad import sample
     from rag.pipeline import Pipeline
 
-    path = args.cache / f"{squad.name}-removed-{args.removed}.pkl" if args.cache else None
-    if path and path.exists():
-        return pickle.loads(path.read_bytes())
-    pipeline = Pipeline.load(args.open_dir / squad.name / "index", load_settings())
-    out = [
-        (q.question, tuple(asked_passages(pipeline, q.question, exclude=q.article_id)))
-        for q in sample(squad.questions, args.removed, ("heldout",))
-    ]
-    if path:
-        path.write_bytes(pickle.dumps(out))
-    return out
+    def read() -> list[tuple[str, tuple]]:
+        pipeline = Pipeline.load(args.open_dir / squad.name / "index", load_settings())
+        return [
+            (q.question, tuple(asked_passages(pipeline, q.question, exclude=q.article_id)))
+            for q in sample(squad.questions, args.removed, ("heldout",))
+        ]
+
+    return kept_pickle(args.cache / f"{squad.name}-removed-{args.removed}.pkl" if args.cache else None, read)
 
 
 def compare_removed(args, answerers: dict) -> None:

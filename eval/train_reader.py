@@ -23,15 +23,18 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from rag.answer.learned import (
     MODEL_PATH,
     LearnedReader,
+    citation_marks,
     extractive_marks,
     fitted_model,
     load_model,
@@ -47,6 +50,7 @@ from rag.zh.sentences import quotable_sentences
 from rag.zh.text import fold
 
 SETS = ("drcd_dev.json", "cmrc2018_trial.json")
+T = TypeVar("T")
 
 
 def examples(squad, split: str):
@@ -123,9 +127,8 @@ def read_open(pipeline, question: str, answers) -> OpenRead:
     query = analyse(question)
     hits = asked_passages(pipeline, question)
     ext = ExtractiveAnswerer().build(query, hits, docs)
-    marks = ([(c.doc_id, c.start, c.end) for c in ext.citations], ext.abstained)
     # the sentence model's probabilities are not kept, only the feature rows
-    ranked = rank_sentences(query, hits, load_model(), docs, marks) if hits else []
+    ranked = rank_sentences(query, hits, load_model(), docs, citation_marks(ext)) if hits else []
     golds = [fold(g).strip() for g in answers if fold(g).strip()]
     texts = [hits[c.hit_index].chunk.text[c.span[0] : c.span[1]] for c in ranked]
     return OpenRead(
@@ -141,33 +144,33 @@ def read_open(pipeline, question: str, answers) -> OpenRead:
     )
 
 
-def cached_examples(squad, split: str, cache: Path | None):
-    """`examples`, kept in `cache` when given (they depend on the features and the extractive reader)."""
+def kept_pickle(path: Path | None, compute: Callable[[], T]) -> T:
+    """compute(), kept as a pickle at `path` and read from there when it exists (no path: computed)."""
     import pickle
 
-    path = cache / f"{squad.name}-{split}-gold.pkl" if cache else None
     if path and path.exists():
         return pickle.loads(path.read_bytes())
-    out = examples(squad, split)
+    out = compute()
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pickle.dumps(out))
     return out
 
 
+def cached_examples(squad, split: str, cache: Path | None):
+    """`examples`, kept in `cache` when given (they depend on the features and the extractive reader)."""
+    return kept_pickle(
+        cache / f"{squad.name}-{split}-gold.pkl" if cache else None, lambda: examples(squad, split)
+    )
+
+
 def cached_reads(squad, open_dir: Path, split: str, limit: int | None, cache: Path | None) -> list[OpenRead]:
     """open_reads of DIR/<set>/index, kept in `cache` (a pickle per set, split and limit) when given:
     the reads depend on the index and the extractive reader, not on the sentence model."""
-    import pickle
-
-    path = cache / f"{squad.name}-{split}-{limit}.pkl" if cache else None
-    if path and path.exists():
-        return pickle.loads(path.read_bytes())
-    reads = open_reads(squad, open_dir / squad.name / "index", split, limit)
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pickle.dumps(reads))
-    return reads
+    return kept_pickle(
+        cache / f"{squad.name}-{split}-{limit}.pkl" if cache else None,
+        lambda: open_reads(squad, open_dir / squad.name / "index", split, limit),
+    )
 
 
 def open_examples(reads: list[OpenRead]):

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
+from rag.answer.citations import without_markers
 from rag.answer.learned import fitted_model
 from rag.answer.short_decision import DECISION_FEATURES, SHORT_MODEL_PATH, question_words, short_case
+from rag.answer.short_first import without_short_answer
 from rag.answer.spans import span_model
 from rag.evaluate.span_metrics import char_f1
 from rag.evaluate.squad import load_squad
@@ -33,7 +34,6 @@ from rag.evaluate.squad_run import read_only, short_answer
 from rag.query.analysis import analyse
 
 SETS = ("drcd_dev.json", "cmrc2018_trial.json")
-_MARKERS = re.compile(r"\s*\[\d{1,3}\]")
 
 
 def cases(squad, split: str = "tune"):
@@ -50,8 +50,7 @@ def cases(squad, split: str = "tune"):
         if ans.abstained or not ans.citations:
             continue
         golds = r.question.answers
-        lead = f"「{ans.short_answer}」" if ans.short_answer else ""
-        plain = _MARKERS.sub("", ans.text[len(lead) :]).strip()
+        plain = without_markers(without_short_answer(ans).text)
         query = analyse(r.question.question)
         if len(query.parts) > 1 or question_words(query.whole.folded) > 1:
             continue  # with_short_answer shows no span for a question that asks several things

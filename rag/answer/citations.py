@@ -26,6 +26,12 @@ _GROUP_RE = re.compile(r"\[(\d{1,3}(?:\s*[,，、]\s*\d{1,3})+)\]")
 _CLAIM_END = re.compile(r"[。！？!?；;\n]")
 _TRAILING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
 
+
+def without_markers(text: str) -> str:
+    """An answer's text without its citation markers ("…处分。[1]" -> "…处分。")."""
+    return MARKER_RE.sub("", text).strip()
+
+
 # share of the claim's character bigrams (folded) that must occur in the cited passage
 MIN_BIGRAM_SUPPORT = 0.6
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rag.answer.decline import DECLINE_FEATURES
 from rag.answer.extractive import ExtractiveAnswerer, stream_built
-from rag.answer.learned import LearnedReader, load_model
+from rag.answer.learned import LearnedReader, citation_marks, load_model
 from rag.answer.reader_features import FEATURES
 from rag.answer.short_first import with_short_answer, without_short_answer
 from rag.query.analysis import Query, as_query
@@ -79,16 +79,15 @@ class CombinedAnswerer:
             margin = lexicon().number("reader.combined_switch_margin")
         if margin >= 1:
             return None
-        # the extractive answer is the learned reader's `extractive_pick` feature: no second build
-        marks = ([(c.doc_id, c.start, c.end) for c in first.citations], False)
-        found = self.second.read(query, hits, documents, marks)
-        if found is None:
+        # the extractive answer is the learned reader's `extractive_pick` feature: no second build;
+        # no span read either: with_short_answer decides the short answer
+        ranked = self.second.rank(query, hits, documents, citation_marks(first))
+        if not ranked:
             return None
-        ranked = found[0]
         quoted = max((c.probability for c in ranked if c.row[_PICK]), default=0.0)
         if ranked[0].probability - quoted <= margin:
             return None
-        return self.learned_answer(query, hits, documents, found)
+        return with_short_answer(query, self.second.quote(query, hits, documents, ranked, None))
 
     def threshold(self) -> float:
         if self.min_probability is not None:

@@ -120,7 +120,12 @@ def extractive_marks(
 ) -> tuple[list[tuple[str, int, int]], bool]:
     """What the hand-rule reader quotes ((doc_id, start, end) of its citations) and whether it
     declines: a feature of the learned reader, which learns where to trust it."""
-    ans = ExtractiveAnswerer().build(query, hits, documents)
+    return citation_marks(ExtractiveAnswerer().build(query, hits, documents))
+
+
+def citation_marks(ans: Answer) -> tuple[list[tuple[str, int, int]], bool]:
+    """(doc_id, start, end) of an answer's citations, and whether it declines: `extractive_marks`
+    of an extractive answer the caller has built already."""
     return [(c.doc_id, c.start, c.end) for c in ans.citations], ans.abstained
 
 
@@ -222,15 +227,27 @@ class LearnedReader:
     ) -> tuple[list[Candidate], Span | None] | None:
         """The passages' sentences ranked, and the short answer inside the best; None when nothing
         can be read (no passage, or a question without words). `marks`: as for rank_sentences."""
-        info = query.whole
-        model = load_model(self.model_path)
-        ranked = rank_sentences(query, hits, model, documents, marks) if info.tokens or info.bigrams else []
+        ranked = self.rank(query, hits, documents, marks)
         if not ranked:
             return None
         a, b = ranked[0].span
         sentence = hits[ranked[0].hit_index].chunk.text[a:b]
         spans = span_model(self.span_path) if self.span_path.exists() else None
-        return ranked, best_span(frame(info), sentence, spans) if spans else None
+        return ranked, best_span(frame(query.whole), sentence, spans) if spans else None
+
+    def rank(
+        self,
+        query: Query,
+        hits: Sequence[Hit],
+        documents: Mapping[str, Document],
+        marks: tuple[Sequence[tuple[str, int, int]], bool] | None = None,
+    ) -> list[Candidate]:
+        """The passages' sentences ranked, best first, without reading a short answer (`read` does);
+        [] for a question without words. `marks`: as for rank_sentences."""
+        info = query.whole
+        if not (info.tokens or info.bigrams):
+            return []
+        return rank_sentences(query, hits, load_model(self.model_path), documents, marks)
 
     def decline_features(
         self, info: QuestionInfo, ranked: Sequence[Candidate], span: Span | None, hits: Sequence[Hit]

@@ -118,9 +118,8 @@ def short_case(info: QuestionInfo, quote: str, answer_text: str, model: TreeMode
     typed = [i for i in fit if any(rows[i][m] for m in wanted)]
     if kinds and not typed:
         return None  # a 谁-question never leads with a place, nor a 多少-question with a name
-    order = sorted(range(len(rows)), key=probs.__getitem__, reverse=True)
     best = max(typed or fit, key=probs.__getitem__)
-    second = next((probs[i] for i in order if i != best), 0.0)
+    second = max((p for i, p in enumerate(probs) if i != best), default=0.0)
     a, b = spans[best]
     text = texts[best]
     if not text or _ALNUM.findall(text) == _ALNUM.findall(quote):
@@ -149,7 +148,7 @@ def short_case(info: QuestionInfo, quote: str, answer_text: str, model: TreeMode
         r[_AT["in_question_share"]],
         r[_AT["inside_question"]],
         math.log1p(len(quote)),
-        float(sum(1 for i, rr in enumerate(rows) if rr[_AT["whole_clause"]])),
+        float(sum(1 for rr in rows if rr[_AT["whole_clause"]])),
         len(quote) / max(1, len(answer_text)),
     ]
     return ShortCase(Span(text, a, b, p), row)

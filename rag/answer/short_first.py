@@ -6,17 +6,15 @@ not change: the span only adds the words a reader looks for first."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from rag.answer.citations import without_markers
 from rag.answer.extractive import Answerer, answer, stream_built
 from rag.answer.short_decision import SHORT_MODEL_PATH, decided_span, question_words
 from rag.answer.spans import SPAN_MODEL_PATH, span_model
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
-
-_MARKERS = re.compile(r"\s*\[\d{1,3}\]")
 
 
 def with_short_answer(query: Query, ans: Answer) -> Answer:
@@ -29,7 +27,7 @@ def with_short_answer(query: Query, ans: Answer) -> Answer:
     if question_words(info.folded) > 1 or not (SPAN_MODEL_PATH.exists() and SHORT_MODEL_PATH.exists()):
         return ans
     quote = ans.citations[0].quote
-    span = decided_span(info, quote, _MARKERS.sub("", ans.text).strip(), span_model())
+    span = decided_span(info, quote, without_markers(ans.text), span_model())
     if span is None:
         return ans
     return replace(ans, text=f"「{span.text}」{ans.text}", short_answer=span.text)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rag.answer.citations import without_markers
 from rag.evaluate.metrics import mean
 from rag.evaluate.span_metrics import answer_hit, char_f1, exact_match
 from rag.evaluate.squad import SPLITS, SquadQuestion, SquadSet, load_squad, sample
@@ -27,7 +28,6 @@ from rag.types import Answer, Chunk, Document, Hit
 from rag.zh.text import fold
 
 KS = (1, 5, 10)
-_MARKERS = re.compile(r"\s*\[\d{1,3}\]")
 _LEADING_SPAN = re.compile(r"^\s*「([^」]{1,60})」")
 
 
@@ -37,7 +37,7 @@ def short_answer(answer: Answer) -> str:
     if answer.short_answer:
         return answer.short_answer
     m = _LEADING_SPAN.match(answer.text)
-    return m.group(1) if m else _MARKERS.sub("", answer.text).strip()
+    return m.group(1) if m else without_markers(answer.text)
 
 
 @dataclass(frozen=True)

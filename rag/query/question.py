@@ -152,6 +152,9 @@ def analyse_question(question: str) -> QuestionInfo:
         )
     )
     kinds = {k for k, p in pat.kinds.items() if p.search(folded)}
+    m = pat.count.search(folded)
+    if m:
+        kinds.add("number")  # 多少/几 asks for a number (questions.asks.count)
     if "person" in kinds and "post" in kinds and "谁" in folded:
         kinds.discard("post")  # "担任…的是谁" wants the name
     if pat.appointment.search(folded) and "person" in kinds:
@@ -159,7 +162,6 @@ def analyse_question(question: str) -> QuestionInfo:
     ents = entities(question)
     places = [e.text for e in ents if e.kind == "place"]
     measure, before, after, counted = "", "", "", ()
-    m = pat.count.search(folded)
     if pat.duration.search(folded):
         measure = "时长"
     elif m:

@@ -67,7 +67,8 @@ def has_kind(kind: str, folded: str, info: QuestionInfo) -> bool:
             counted_text = person_times.sub("", counted_text)  # visits are not people
         nums = numbers_with_measures(counted_text)
         if info.measure:
-            return any(same_measure(info.measure, m) for _, m in nums) or _scaled_count(counted_text, info)
+            asked = any(same_measure(info.measure, m) for _, m in nums)
+            return asked or _scaled_count(counted_text, info, noun)
         return bool(nums)
     if kind == "place" and info.located:
         # the place must be in a sentence about what is located, not in the next one
@@ -139,16 +140,20 @@ def names_other_place(unit: Unit, info: QuestionInfo) -> bool:
 _NON_WORD = re.compile(r"\W")
 
 
-def _scaled_count(folded: str, info: QuestionInfo) -> bool:
+def _scaled_count(folded: str, info: QuestionInfo, noun: str) -> bool:
     """A large count written without the general measure word: "1.25亿视杆细胞" answers
-    "多少个视杆细胞" (measures.general, measures.scales), when the counted noun follows it."""
-    lex = lexicon()
-    noun = info.after[:2]
-    if not noun or info.measure not in lex.text("measures.general"):
+    "多少个视杆细胞" (measures.general, measures.scales), when the counted `noun` follows it."""
+    if not noun or info.measure not in lexicon().text("measures.general"):
         return False
-    numerals, scales = lex.text("measures.numerals"), lex.text("measures.scales")
-    pattern = rf"(?:\d+(?:\.\d+)?|[{numerals}]+)\s*[{scales}]\s*{re.escape(noun)}"
-    return re.search(pattern, folded) is not None
+    return _scaled_pattern(noun).search(folded) is not None
+
+
+@lexicon_cached
+@lru_cache(maxsize=64)
+def _scaled_pattern(noun: str) -> re.Pattern[str]:
+    """A number, a scale word (万, 亿) and `noun`: compiled once per question, not per sentence."""
+    numerals, scales = lexicon().text("measures.numerals"), lexicon().text("measures.scales")
+    return re.compile(rf"(?:\d+(?:\.\d+)?|[{numerals}]+)\s*[{scales}]\s*{re.escape(noun)}")
 
 
 def anchored(folded: str, info: QuestionInfo) -> bool:
