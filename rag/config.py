@@ -55,6 +55,9 @@ class Settings:
     # "combined" (extractive, else learned) | "extractive" | "learned" | "llm" (docs/reader.md)
     answerer: str = "combined"
     answer_passages: int = 5
+    # short answers from the span reader fine-tuned from the bundled model (eval/train_qa.py; built
+    # into model_cache on first use, rag/answer/qa_reader.py); false: the feature span model alone
+    span_reader: bool = True
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
@@ -112,6 +115,11 @@ def _coerce(value: str, typ: type | None):
         return int(value)
     if typ is float:
         return float(value)
+    if typ is bool:  # RAG_SPAN_READER=0 / false / no / off
+        low = value.strip().lower()
+        if low not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError("expected true or false")
+        return low in ("1", "true", "yes", "on")
     return value
 
 
@@ -129,7 +137,7 @@ def load_settings(config_file: str | Path | None = None, **overrides) -> Setting
         if unknown:
             raise ValueError(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
         values.update(data)
-    types = {"int": int, "float": float, "str": str, "tuple[str, ...]": tuple}
+    types = {"int": int, "float": float, "bool": bool, "str": str, "tuple[str, ...]": tuple}
     for name, f in known.items():
         env = os.environ.get(f"RAG_{name.upper()}")
         if env is not None:

@@ -64,6 +64,14 @@ class CountingEmbedder:
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
+@pytest.fixture(autouse=True)
+def no_span_reader_without_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fine-tuned span reader is built from the bundled model: tests without the `model` mark
+    answer without it (short answers from the feature span model), as with `span_reader = false`."""
+    if request.node.get_closest_marker("model") is None:
+        monkeypatch.setattr("rag.answer.choose.span_reader", lambda settings: None)
+
+
 @pytest.fixture
 def fake_embedder() -> CountingEmbedder:
     return CountingEmbedder()

@@ -7,10 +7,15 @@ refuses instructions and gibberish."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rag.answer.extractive import Answerer, ExtractiveAnswerer
 from rag.answer.guard import GuardedAnswerer
 from rag.answer.short_first import ShortFirst
 from rag.config import Settings
+
+if TYPE_CHECKING:
+    from rag.answer.qa_reader import QAReader
 
 
 def make_answerer(settings: Settings, name: str | None = None) -> Answerer:
@@ -19,15 +24,26 @@ def make_answerer(settings: Settings, name: str | None = None) -> Answerer:
     return GuardedAnswerer(_answerer(settings, name))
 
 
+def span_reader(settings: Settings) -> QAReader | None:
+    """The fine-tuned span reader of the bundled model (built in the model cache on first use), or None
+    when the `span_reader` setting turns it off: short answers then come from the feature span model."""
+    if not settings.span_reader:
+        return None
+    from rag.answer.qa_reader import qa_reader
+
+    return qa_reader(str(settings.resolved_model_cache()))
+
+
 def _answerer(settings: Settings, name: str | None) -> Answerer:
     name = name or settings.answerer
     extractive = ExtractiveAnswerer()
     if name == "extractive":
-        return ShortFirst(extractive)  # the quote as before, led by its short answer when confident
+        # the quote as before, led by its short answer when confident
+        return ShortFirst(extractive, span_reader(settings))
     if name == "combined":
         from rag.answer.combined import CombinedAnswerer
 
-        return CombinedAnswerer()
+        return CombinedAnswerer(spans=span_reader(settings))
     if name == "learned":
         from rag.answer.learned import LearnedReader
 

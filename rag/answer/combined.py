@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rag.answer.decline import DECLINE_FEATURES
 from rag.answer.extractive import ExtractiveAnswerer, stream_built
@@ -20,6 +21,9 @@ from rag.answer.short_first import with_short_answer, without_short_answer
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
 from rag.zh.lexicon import lexicon
+
+if TYPE_CHECKING:
+    from rag.answer.qa_reader import QAReader
 
 _PICK = FEATURES.index("extractive_pick")
 
@@ -39,6 +43,8 @@ class CombinedAnswerer:
     # its probability exceeds that of the best sentence the extractive reader quotes by more than
     # this; None: reader.combined_switch_margin (rag/zh/data/reader.toml); 1 or more: never
     switch_margin: float | None = None
+    # the fine-tuned span reader for short answers (rag.answer.qa_reader); None: the feature span model
+    spans: QAReader | None = None
 
     def stream(
         self, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
@@ -48,7 +54,7 @@ class CombinedAnswerer:
     def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
         first = self.first.build(query, hits, documents)
         if not first.abstained:
-            return self.switched(query, first, hits, documents) or with_short_answer(query, first)
+            return self.switched(query, first, hits, documents) or with_short_answer(query, first, self.spans)
         # one reading of the passages serves both the decision and the learned answer
         found = self.second.read(query, hits, documents)
         if found is None:
@@ -65,7 +71,7 @@ class CombinedAnswerer:
         """The learned reader's quote, its short answer decided as for the extractive reader's answers
         (the decision was trained so)."""
         return with_short_answer(
-            query, without_short_answer(self.second.quote(query, hits, documents, *found))
+            query, without_short_answer(self.second.quote(query, hits, documents, *found)), self.spans
         )
 
     def switched(
@@ -87,7 +93,7 @@ class CombinedAnswerer:
         quoted = max((c.probability for c in ranked if c.row[_PICK]), default=0.0)
         if ranked[0].probability - quoted <= margin:
             return None
-        return with_short_answer(query, self.second.quote(query, hits, documents, ranked, None))
+        return with_short_answer(query, self.second.quote(query, hits, documents, ranked, None), self.spans)
 
     def threshold(self) -> float:
         if self.min_probability is not None:

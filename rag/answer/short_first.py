@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from rag.answer.citations import without_markers
 from rag.answer.extractive import Answerer, answer, stream_built
@@ -15,22 +16,41 @@ from rag.answer.short_decision import SHORT_MODEL_PATH, decided_span, question_w
 from rag.answer.spans import SPAN_MODEL_PATH, span_model
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
+from rag.zh.lexicon import lexicon
+
+if TYPE_CHECKING:
+    from rag.answer.qa_reader import QAReader
 
 
-def with_short_answer(query: Query, ans: Answer) -> Answer:
-    """`ans` led by the short answer inside its first quote when the learned decision
-    (rag.answer.short_decision) finds it scores better than the sentence; `ans` unchanged otherwise
-    (also when it already has one, declines, or answers a question that asks several things)."""
+def with_short_answer(query: Query, ans: Answer, reader: QAReader | None = None) -> Answer:
+    """`ans` led by the short answer inside its first quote; `ans` unchanged when there is none (also
+    when it already has one, declines, or answers a question that asks several things).
+
+    With the fine-tuned span `reader` (rag.answer.qa_reader), its span when it is sure enough
+    (reader.qa_min_margin); otherwise, or without it, the feature span model's span when the learned
+    decision (rag.answer.short_decision) finds it scores better than the sentence."""
     info = query.whole
     if ans.abstained or ans.short_answer or not ans.citations or len(query.parts) > 1:
         return ans
-    if question_words(info.folded) > 1 or not (SPAN_MODEL_PATH.exists() and SHORT_MODEL_PATH.exists()):
+    if question_words(info.folded) > 1:
         return ans
     quote = ans.citations[0].quote
-    span = decided_span(info, quote, without_markers(ans.text), span_model())
-    if span is None:
+    text = _read_span(reader, query.rewritten, quote) if reader is not None else ""
+    if not text and SPAN_MODEL_PATH.exists() and SHORT_MODEL_PATH.exists():
+        span = decided_span(info, quote, without_markers(ans.text), span_model())
+        text = span.text if span is not None else ""
+    if not text:
         return ans
-    return replace(ans, text=f"「{span.text}」{ans.text}", short_answer=span.text)
+    return replace(ans, text=f"「{text}」{ans.text}", short_answer=text)
+
+
+def _read_span(reader: QAReader, question: str, quote: str) -> str:
+    """The span reader's answer inside `quote`, or "" when it is unsure or quotes the whole sentence."""
+    read = reader.read(question, quote)
+    if read is None or read.score - read.null <= lexicon().number("reader.qa_min_margin"):
+        return ""
+    text = read.text.strip().rstrip(lexicon().text("text.sentence_ends"))
+    return "" if not text or text == quote.strip().rstrip(lexicon().text("text.sentence_ends")) else text
 
 
 def without_short_answer(ans: Answer) -> Answer:
@@ -47,6 +67,7 @@ class ShortFirst:
     """An answerer whose answers lead with their short answer (with_short_answer)."""
 
     inner: Answerer
+    spans: QAReader | None = None  # the fine-tuned span reader; None: the feature span model
 
     @property
     def name(self) -> str:
@@ -56,4 +77,5 @@ class ShortFirst:
         self, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
     ) -> Iterator[str | Answer]:
         query = as_query(question)
-        yield from stream_built(with_short_answer(query, answer(self.inner, query, hits, documents)))
+        built = answer(self.inner, query, hits, documents)
+        yield from stream_built(with_short_answer(query, built, self.spans))

@@ -57,7 +57,14 @@ def _export(source: Path, out: Path) -> None:
             return torch.nn.functional.normalize(mean, p=2.0, dim=1)
 
     bert = AutoModel.from_pretrained(str(source), local_files_only=True, attn_implementation="eager")
-    model = Pooled(bert).eval()
+    export_graph(Pooled(bert), out, ["sentence_embedding"])
+
+
+def export_graph(model, out: Path, output_names: list[str]) -> None:
+    """Export a torch module taking (input_ids, attention_mask), with dynamic batch and sequence axes."""
+    import torch
+
+    model = model.eval()
     ids = torch.ones((2, 8), dtype=torch.long)
     mask = torch.ones((2, 8), dtype=torch.long)
     with torch.no_grad():
@@ -66,21 +73,21 @@ def _export(source: Path, out: Path) -> None:
             (ids, mask),
             str(out),
             input_names=["input_ids", "attention_mask"],
-            output_names=["sentence_embedding"],
+            output_names=output_names,
             dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}},
             opset_version=OPSET,
             dynamo=False,
         )
 
 
-def _optimise(path: Path, out: Path, heads: int, hidden: int) -> None:
+def optimise_graph(path: Path, out: Path, heads: int, hidden: int) -> None:
     from onnxruntime.transformers import optimizer
 
     opt = optimizer.optimize_model(str(path), model_type="bert", num_heads=heads, hidden_size=hidden)
     opt.save_model_to_file(str(out))
 
 
-def _quantise(path: Path, out: Path) -> None:
+def quantise_graph(path: Path, out: Path) -> None:
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -108,9 +115,9 @@ def build_onnx(source: Path, dest: Path, precision: str) -> Path:
         work.mkdir()
         _export(source, work / "raw.onnx")
         fused = work / "fused.onnx"
-        _optimise(work / "raw.onnx", fused, config["num_attention_heads"], config["hidden_size"])
+        optimise_graph(work / "raw.onnx", fused, config["num_attention_heads"], config["hidden_size"])
         if precision == "int8":
-            _quantise(fused, model_dir / MODEL_FILE)
+            quantise_graph(fused, model_dir / MODEL_FILE)
         else:
             shutil.copyfile(fused, model_dir / MODEL_FILE)
         for name in ("tokenizer.json", "tokenizer_config.json", "config_sentence_transformers.json"):

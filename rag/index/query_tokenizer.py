@@ -115,6 +115,15 @@ class QueryTokenizer:
     def encode(self, texts: Sequence[str]) -> list[list[int]] | None:
         """The ids of each text, as the whole tokenizer gives them; None if a text holds an added token
         (matched before normalisation, not handled here)."""
+        found = self.small(texts)
+        if found is None:
+            return None
+        small, model_ids = found
+        return [[model_ids[i] for i in e.ids] for e in small.encode_batch(list(texts))]
+
+    def small(self, texts: Sequence[str]) -> tuple[Any, list[int]] | None:
+        """A tokenizer holding only the pieces `texts` can use, and the model id of each of its ids
+        (it encodes those texts, alone or as pairs, as the whole tokenizer does); None as for `encode`."""
         from tokenizers import Tokenizer
 
         if any(a in t for t in texts for a in self._added):
@@ -138,4 +147,4 @@ class QueryTokenizer:
         small = Tokenizer.from_str(json.dumps(config, ensure_ascii=False))
         small.no_padding()
         small.enable_truncation(self._max_tokens)
-        return [[model_ids[i] for i in e.ids] for e in small.encode_batch(list(texts))]
+        return small, model_ids

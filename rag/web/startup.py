@@ -18,6 +18,7 @@ from rag.web.page import ChatPage, ChatUpdate
 def load_in_background(pipeline, ready: threading.Event | None = None) -> threading.Event:
     """Start loading what the first answer needs; the event (`ready`, or a new one) is set when it is
     done (or failed: the question then meets the error itself, in the chat)."""
+    from rag.answer.choose import span_reader
     from rag.warmup import warm_words
 
     ready = ready or threading.Event()
@@ -27,6 +28,7 @@ def load_in_background(pipeline, ready: threading.Event | None = None) -> thread
         try:
             pipeline.embedder  # noqa: B018 - loads and keeps the model
             warm_words()
+            span_reader(pipeline.settings)  # the short-answer reader (built on the very first run)
             print(f"model loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
         except Exception as exc:  # noqa: BLE001 - the first question reports it in its own words
             print(f"error: the embedding model could not be loaded: {exc}", file=sys.stderr, flush=True)

@@ -1,0 +1,126 @@
+"""The fine-tuned span reader (rag.answer.qa_reader): how answers use it (a stand-in reader, fast), the
+`span_reader` setting, and the real reader built from the bundled model (model tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.answer.extractive import ExtractiveAnswerer, answer
+from rag.answer.qa_reader import ReadSpan
+from rag.answer.short_first import ShortFirst
+from rag.config import load_settings
+from rag.zh.lexicon import lexicon
+from tests.test_short_first import NAME, NUMBER, passage
+
+
+class StandInReader:
+    """Answers every question with the given span of the quote, as sure as `margin`."""
+
+    def __init__(self, text: str, margin: float) -> None:
+        self.text, self.margin, self.asked = text, margin, []
+
+    def read(self, question: str, passage: str) -> ReadSpan | None:
+        self.asked.append((question, passage))
+        a = passage.find(self.text)
+        return ReadSpan(self.text, a, a + len(self.text), 5.0 + self.margin, 5.0)
+
+
+def test_a_sure_reader_leads_the_answer_with_its_span_of_the_quote():
+    hit, docs = passage(NAME[0])
+    plain = answer(ExtractiveAnswerer(), NAME[1], [hit], docs)
+    reader = StandInReader("罗尔德·阿蒙森", margin=lexicon().number("reader.qa_min_margin") + 1)
+    led = answer(ShortFirst(ExtractiveAnswerer(), reader), NAME[1], [hit], docs)
+    assert reader.asked == [(NAME[1], plain.citations[0].quote)]
+    assert led.short_answer == "罗尔德·阿蒙森"
+    assert led.text == f"「罗尔德·阿蒙森」{plain.text}"
+    assert led.citations == plain.citations
+
+
+def test_an_unsure_reader_leaves_the_choice_to_the_feature_span_model():
+    hit, docs = passage(NUMBER[0])
+    without = answer(ShortFirst(ExtractiveAnswerer()), NUMBER[1], [hit], docs)
+    unsure = StandInReader("成人", margin=lexicon().number("reader.qa_min_margin") - 1)
+    assert answer(ShortFirst(ExtractiveAnswerer(), unsure), NUMBER[1], [hit], docs) == without
+
+
+def test_a_reader_quoting_the_whole_sentence_adds_no_short_answer():
+    hit, docs = passage(NAME[0])
+    plain = answer(ExtractiveAnswerer(), NAME[1], [hit], docs)
+    whole = StandInReader(plain.citations[0].quote, margin=10)
+    led = answer(ShortFirst(ExtractiveAnswerer(), whole), NAME[1], [hit], docs)
+    without = answer(ShortFirst(ExtractiveAnswerer()), NAME[1], [hit], docs)
+    assert led == without  # the feature span model decides, as without a reader
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", False), ("false", False), ("on", True), ("1", True)])
+def test_the_span_reader_setting_reads_true_and_false_from_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("RAG_SPAN_READER", value)
+    assert load_settings().span_reader is expected
+
+
+def test_a_bad_span_reader_value_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("RAG_SPAN_READER", "maybe")
+    with pytest.raises(ValueError, match="RAG_SPAN_READER"):
+        load_settings()
+
+
+@pytest.mark.model
+def test_the_adapter_is_added_to_the_converted_weights(model_cache):
+    from safetensors import safe_open
+    from safetensors.numpy import load_file
+
+    from rag.answer.qa_reader import ADAPTER_PATH, merged_state
+    from rag.index.e5convert import ensure_default_model
+
+    source = ensure_default_model(model_cache)
+    base = load_file(str(source / "model.safetensors"))
+    merged = merged_state(source)
+    name = "encoder.layer.3.attention.self.query"
+    with safe_open(str(ADAPTER_PATH), "np") as f:
+        scaling = float(f.metadata()["scaling"])
+        delta = scaling * f.get_tensor(name + ".lora_B").astype(np.float32) @ f.get_tensor(name + ".lora_A")
+    assert np.abs(delta).max() > 0  # the adapter changes the layer
+    np.testing.assert_allclose(merged["bert." + name + ".weight"], base[name + ".weight"] + delta, atol=1e-6)
+    np.testing.assert_array_equal(
+        merged["bert.embeddings.word_embeddings.weight"], base["embeddings.word_embeddings.weight"]
+    )
+    assert merged["qa_outputs.weight"].shape == (2, base[name + ".weight"].shape[0])
+
+
+@pytest.mark.model
+def test_the_built_reader_finds_the_name_and_the_number_a_question_asks_for(model_cache):
+    from rag.answer.qa_reader import qa_reader
+
+    reader = qa_reader(str(model_cache))
+    name = reader.read(
+        "第一個乘船通過整個西北水道的人是誰？",
+        "1906年，挪威探險家羅爾德·阿蒙森成為第一個乘船通過整個西北水道的人。",
+    )
+    assert name is not None and "阿蒙森" in name.text and len(name.text) <= 10
+    number = reader.read(
+        "新生儿一天要睡超过多少个小时？", "新生儿每天需要睡超过18个小时，成人每天需要睡七到八个小时。"
+    )
+    assert number is not None and "18" in number.text and "七" not in number.text
+    assert reader.read("谁？", "   ") is None
+
+
+@pytest.mark.model
+def test_question_and_passage_are_tokenised_as_the_whole_tokenizer_does(model_cache):
+    from tokenizers import Tokenizer
+
+    from rag.answer.qa_reader import MAX_TOKENS, qa_reader
+
+    reader = qa_reader(str(model_cache))
+    whole = Tokenizer.from_file(str(reader._folder / "tokenizer.json"))
+    whole.enable_truncation(MAX_TOKENS, strategy="only_second")
+    pairs = [
+        ("砲身右侧有什么？", "砲身右侧有OFCS（Optronic Fire-control System）第三代光电射控系统。"),
+        ("谁获得了一等奖？", "一等奖由退休教师陈秀兰获得，奖金 5,000 元。" * 40),  # cut at MAX_TOKENS
+        ("<mask>是什么？", "这里有一个<mask>。"),  # an added token: the whole tokenizer reads it
+    ]
+    for question, text in pairs:
+        enc, ids = reader._encode(question, text)
+        expected = whole.encode(question, text)
+        assert ids == expected.ids
+        assert enc.offsets == expected.offsets and enc.sequence_ids == expected.sequence_ids
