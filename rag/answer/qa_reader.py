@@ -11,16 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 import threading
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from rag.index.e5onnx import export_graph, optimise_graph
+from rag.index.e5onnx import announced_build, export_graph, optimise_graph
 from rag.index.kept_folder import publish_folder
 
 ADAPTER_PATH = Path(__file__).with_name("qa_adapter.safetensors")
@@ -111,15 +109,7 @@ def ensure_qa_model(source: Path) -> Path:
     dest = Path(source).parent / f"{Path(source).name}-qa-{adapter_id()}-b{BUILD_VERSION}"
     if (dest / DONE_FILE).is_file():
         return dest
-    print(
-        f"rag: building the span reader into {dest} (first use only, under a minute)",
-        file=sys.stderr,
-        flush=True,
-    )
-    t0 = time.perf_counter()
-    build_qa_model(source, dest)
-    print(f"rag: span reader built in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-    return dest
+    return announced_build(dest, "the span reader", lambda: build_qa_model(source, dest))
 
 
 class QAReader:

@@ -19,6 +19,7 @@ import json
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rag.index.kept_folder import publish_folder
@@ -136,12 +137,15 @@ def ensure_onnx_model(source: Path, precision: str) -> Path:
     dest = Path(source).parent / onnx_dirname(source, precision)
     if is_built(dest):
         return dest
-    print(
-        f"rag: building the {precision} ONNX Runtime model into {dest} (first use only, about a minute)",
-        file=sys.stderr,
-        flush=True,
+    return announced_build(
+        dest, f"the {precision} ONNX Runtime model", lambda: build_onnx(source, dest, precision)
     )
+
+
+def announced_build(dest: Path, what: str, build: Callable[[], object]) -> Path:
+    """Run `build` (it fills `dest`), saying on stderr what is built where, and how long it took."""
+    print(f"rag: building {what} into {dest} (first use only, about a minute)", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    build_onnx(source, dest, precision)
-    print(f"rag: ONNX model built in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    build()
+    print(f"rag: {what} built in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return dest
