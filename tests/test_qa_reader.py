@@ -124,3 +124,28 @@ def test_question_and_passage_are_tokenised_as_the_whole_tokenizer_does(model_ca
         expected = whole.encode(question, text)
         assert ids == expected.ids
         assert enc.offsets == expected.offsets and enc.sequence_ids == expected.sequence_ids
+
+
+@pytest.mark.model
+def test_the_onnx_graph_gives_the_merged_torch_model_s_logits_at_other_lengths(model_cache):
+    import torch
+    from transformers import BertConfig, BertForQuestionAnswering
+
+    from rag.answer.qa_reader import merged_state, qa_reader
+    from rag.index.e5convert import ensure_default_model
+
+    source = ensure_default_model(model_cache)
+    model = BertForQuestionAnswering(BertConfig.from_pretrained(str(source), num_labels=2)).eval()
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in merged_state(source).items()})
+    reader = qa_reader(str(model_cache))
+    for question, text in [
+        ("谁？", "王海山。"),
+        ("新生儿一天要睡超过多少个小时？", "新生儿每天需要睡超过18个小时。" * 6),
+    ]:
+        _, ids = reader._encode(question, text)  # 2 x 8 tokens were traced: these are 9 and ~90
+        x = np.array([ids], dtype=np.int64)
+        start, end = reader._session.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})
+        with torch.no_grad():
+            out = model(input_ids=torch.from_numpy(x), attention_mask=torch.ones_like(torch.from_numpy(x)))
+        np.testing.assert_allclose(start, out.start_logits.numpy(), atol=2e-3)
+        np.testing.assert_allclose(end, out.end_logits.numpy(), atol=2e-3)
