@@ -116,23 +116,13 @@ class QAReader:
     """The span reader on ONNX Runtime: `read(question, passage)` -> the best span and its scores."""
 
     def __init__(self, folder: Path, max_answer_tokens: int = 30) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from rag.index.ort_cache import fast_session
+        from rag.index.ort_cache import encoder_options, fast_session
         from rag.index.query_tokenizer import QueryTokenizer
-        from rag.index.threads import encoder_threads
-
-        def options() -> ort.SessionOptions:
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = encoder_threads()
-            options.inter_op_num_threads = 1
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # as the embedder's
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            return options
 
         # the graph optimised once and its weights memory-mapped, as for the embedder (rag.index.ort_cache)
-        self._session = fast_session(folder / MODEL_FILE, options)
+        self._session = fast_session(folder / MODEL_FILE, encoder_options)
         # a tokenizer of just the pieces each question and passage can use: the whole one takes 1.1 s to
         # load (rag.index.query_tokenizer); it serves texts holding an added token ("<mask>")
         self._pieces = QueryTokenizer(folder / "tokenizer.json", MAX_TOKENS)

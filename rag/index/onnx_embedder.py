@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.index.e5onnx import MODEL_FILE
-from rag.index.ort_cache import fast_session
+from rag.index.ort_cache import encoder_options, fast_session
 from rag.index.query_tokenizer import QueryTokenizer
-from rag.index.threads import encoder_threads
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -31,23 +30,10 @@ class OnnxEmbedder:
     """Passages and queries through an ONNX Runtime session on the CPU."""
 
     def __init__(self, folder: Path, name: str, batch_size: int = 16) -> None:
-        import onnxruntime as ort
-
         folder = Path(folder)
 
-        def options() -> ort.SessionOptions:
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = encoder_threads()  # its own pool: faiss's OpenMP setting leaves it
-            options.inter_op_num_threads = 1
-            # idle pool threads sleep instead of spinning: a spinning thread holds a core the other threads
-            # (or other processes) need; measured on 2 busy cores, one query 150 -> 79 ms, 16 passages
-            # 3.3 -> 2.9 s (eval/bench_query_threads.py)
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            return options
-
         # the graph optimised once and its weights memory-mapped: 0.1 s instead of 1-1.6 s
-        self._session = fast_session(folder / MODEL_FILE, options)
+        self._session = fast_session(folder / MODEL_FILE, encoder_options)
         self._folder = folder
         self._full: Tokenizer | None = None  # loaded on first need: 1.1 s (see _rows)
         self._quick: QueryTokenizer | None = None

@@ -55,6 +55,23 @@ def _save_optimised(model: Path, options: Any, dest: Path) -> None:
     publish_folder(dest, fill, lambda d: (d / DONE).is_file())
 
 
+def encoder_options() -> Any:
+    """Session options for a BERT encoder on the CPU (the embedder, the span reader)."""
+    import onnxruntime as ort
+
+    from rag.index.threads import encoder_threads
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = encoder_threads()  # its own pool: faiss's OpenMP setting leaves it
+    options.inter_op_num_threads = 1
+    # idle pool threads sleep instead of spinning: a spinning thread holds a core the other threads
+    # (or other processes) need; measured on 2 busy cores, one query 150 -> 79 ms, 16 passages
+    # 3.3 -> 2.9 s (eval/bench_query_threads.py)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return options
+
+
 def fast_session(model: Path, make_options: Any) -> Any:
     """An InferenceSession for `model` with the options `make_options()` returns (a fresh object each
     call), read from the kept optimised copy, made on first use."""
