@@ -49,8 +49,9 @@ def _read_span(reader: QAReader, question: str, quote: str) -> str:
     read = reader.read(question, quote)
     if read is None or read.score - read.null <= lexicon().number("reader.qa_min_margin"):
         return ""
-    text = read.text.strip().rstrip(lexicon().text("text.sentence_ends"))
-    return "" if not text or text == quote.strip().rstrip(lexicon().text("text.sentence_ends")) else text
+    ends = lexicon().text("text.sentence_ends")
+    text = read.text.strip().rstrip(ends)
+    return "" if not text or text == quote.strip().rstrip(ends) else text
 
 
 def without_short_answer(ans: Answer) -> Answer:

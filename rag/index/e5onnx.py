@@ -92,7 +92,7 @@ def optimise_graph(path: Path, out: Path, heads: int, hidden: int) -> None:
     opt.save_model_to_file(str(out))
 
 
-def quantise_graph(path: Path, out: Path) -> None:
+def _quantise(path: Path, out: Path) -> None:
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -122,7 +122,7 @@ def build_onnx(source: Path, dest: Path, precision: str) -> Path:
         fused = work / "fused.onnx"
         optimise_graph(work / "raw.onnx", fused, config["num_attention_heads"], config["hidden_size"])
         if precision == "int8":
-            quantise_graph(fused, model_dir / MODEL_FILE)
+            _quantise(fused, model_dir / MODEL_FILE)
         else:
             shutil.copyfile(fused, model_dir / MODEL_FILE)
         for name in ("tokenizer.json", "tokenizer_config.json", "config_sentence_transformers.json"):
