@@ -6,12 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rag.answer import choose
 from rag.answer.extractive import ExtractiveAnswerer, answer
 from rag.answer.qa_reader import ReadSpan
 from rag.answer.short_first import ShortFirst
 from rag.config import load_settings
 from rag.zh.lexicon import lexicon
 from tests.test_short_first import NAME, NUMBER, passage
+
+REAL_SPAN_READER = choose.span_reader  # taken before the autouse fixture stands it aside
 
 
 class StandInReader:
@@ -51,6 +54,33 @@ def test_a_reader_quoting_the_whole_sentence_adds_no_short_answer():
     led = answer(ShortFirst(ExtractiveAnswerer(), whole), NAME[1], [hit], docs)
     without = answer(ShortFirst(ExtractiveAnswerer()), NAME[1], [hit], docs)
     assert led == without  # the feature span model decides, as without a reader
+
+
+def test_a_span_reader_that_cannot_be_built_is_said_once_and_answers_go_on_without_it(
+    monkeypatch, tmp_path, capsys
+):
+    calls = []
+
+    def full_disk(model_cache):
+        calls.append(model_cache)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr("rag.answer.qa_reader.qa_reader", full_disk)
+    monkeypatch.setattr(choose, "span_reader", REAL_SPAN_READER)
+    choose._span_reader_or_none.cache_clear()
+    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path))
+    settings = load_settings()
+    hit, docs = passage(NUMBER[0])
+    try:
+        first = answer(choose.make_answerer(settings, "combined"), NUMBER[1], [hit], docs)
+        second = answer(choose.make_answerer(settings, "extractive"), NUMBER[1], [hit], docs)
+    finally:
+        choose._span_reader_or_none.cache_clear()
+    assert "18" in first.text and first.citations and not first.abstained
+    assert "18" in second.text and second.citations
+    assert calls == [str(tmp_path)]  # one failed build, not one per answerer
+    err = capsys.readouterr().err
+    assert err.count("span reader could not be built") == 1 and "No space left on device" in err
 
 
 @pytest.mark.parametrize(("value", "expected"), [("0", False), ("false", False), ("on", True), ("1", True)])

@@ -7,6 +7,8 @@ refuses instructions and gibberish."""
 
 from __future__ import annotations
 
+import sys
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rag.answer.extractive import Answerer, ExtractiveAnswerer
@@ -29,9 +31,25 @@ def span_reader(settings: Settings) -> QAReader | None:
     when the `span_reader` setting turns it off: short answers then come from the feature span model."""
     if not settings.span_reader:
         return None
+    return _span_reader_or_none(str(settings.resolved_model_cache()))
+
+
+@lru_cache(maxsize=2)
+def _span_reader_or_none(model_cache: str) -> QAReader | None:
+    """The span reader, or None (said once on stderr) when it cannot be built or loaded, e.g. on a full
+    disk: answers then keep the feature span model's short answers instead of every question failing."""
     from rag.answer.qa_reader import qa_reader
 
-    return qa_reader(str(settings.resolved_model_cache()))
+    try:
+        return qa_reader(model_cache)
+    except Exception as exc:  # noqa: BLE001 - any failure of an optional part; the answer goes on without it
+        print(
+            f"warning: the span reader could not be built ({type(exc).__name__}: {exc}); "
+            "short answers come from the feature span model",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
 
 
 def _answerer(settings: Settings, name: str | None) -> Answerer:
