@@ -11,7 +11,11 @@ windows of --max-len tokens (overlapping by a quarter); a window without the ans
 first token, as SQuAD 2.0 readers learn "no answer here" (a share --keep-empty of them is kept).
 A share (--negatives) of the questions also gets the paragraph of another tune article that shares
 most character bigrams with it, labelled "no answer", so the reader learns to doubt passages about
-something else.
+something else. A share (--swaps) of the questions is asked again with one person, place or
+organisation it names (rag.query.rewrite.entities) replaced by another of the same kind from another
+tune question of the same set, against its own paragraph, labelled "no answer": a collection of
+similar reports answers 天津市… with a sentence about 安居区…, so the reader learns that the
+question's names must be the passage's.
 
 The embeddings stay frozen; every linear layer of the encoder learns a rank --rank update (LoRA,
 with the `peft` library of the `train` extra) and the answer head is trained whole. Only those
@@ -48,10 +52,44 @@ def bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
-def tune_examples(data: Path, negatives: float, rng: random.Random, balance: bool = False) -> list[Example]:
-    """The tune questions of both sets (and their other-article negatives); `balance`: the smaller
-    set's examples repeated until each set gives about as many (DRCD has 3.5 times CMRC's questions,
-    and its answers are shorter: unbalanced, the reader learns DRCD's short spans)."""
+def named(question: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the people, places and organisations `question` names, as offsets into
+    it; [] when folding changes its length (the offsets of the folded text would not fit)."""
+    from rag.query.rewrite import entities
+    from rag.zh.text import fold
+
+    folded = fold(question)
+    if len(folded) != len(question):
+        return []
+    out = []
+    for e in entities(question):
+        at = folded.find(e.text)
+        if at >= 0:
+            out.append((at, at + len(e.text), e.kind))
+    return out
+
+
+def swapped(question: str, context: str, pool: dict[str, list[str]], rng: random.Random) -> str | None:
+    """`question` with one name that `context` holds replaced by another of its kind from `pool` that
+    `context` does not hold; None when there is none to replace."""
+    from rag.zh.text import fold
+
+    folded = fold(context)
+    spans = [(a, b, k) for a, b, k in named(question) if fold(question[a:b]) in folded]
+    if not spans:
+        return None
+    a, b, kind = rng.choice(spans)
+    others = [n for n in pool.get(kind, []) if fold(n) not in folded and n != question[a:b]]
+    return question[:a] + rng.choice(others) + question[b:] if others else None
+
+
+def tune_examples(
+    data: Path, negatives: float, rng: random.Random, balance: bool = False, swaps: float = 0.0
+) -> list[Example]:
+    """The tune questions of both sets (and their other-article and swapped-name negatives);
+    `balance`: the smaller set's examples repeated until each set gives about as many (DRCD has 3.5
+    times CMRC's questions, and its answers are shorter: unbalanced, the reader learns DRCD's short
+    spans)."""
     from rag.evaluate.squad import split_of
 
     per_set: list[list[Example]] = []
@@ -62,6 +100,12 @@ def tune_examples(data: Path, negatives: float, rng: random.Random, balance: boo
             (art["title"], p) for art in raw if split_of(art["title"]) == "tune" for p in art["paragraphs"]
         ]
         grams = [bigrams(p["context"]) for _, p in paragraphs]
+        pool: dict[str, list[str]] = {}
+        if swaps:
+            for _, p in paragraphs:
+                for qa in p["qas"]:
+                    for a, b, kind in named(qa.get("question", "")):
+                        pool.setdefault(kind, []).append(qa["question"][a:b])
         for title, p in paragraphs:
             for qa in p["qas"]:
                 if not qa.get("question", "").strip() or not qa.get("answers"):
@@ -73,6 +117,10 @@ def tune_examples(data: Path, negatives: float, rng: random.Random, balance: boo
                     others = [j for j, (t, _) in enumerate(paragraphs) if t != title]
                     j = max(others, key=lambda j: len(q & grams[j]))
                     out.append(Example(qa["question"], paragraphs[j][1]["context"], -1, ""))
+                if swaps and rng.random() < swaps:
+                    other = swapped(qa["question"], p["context"], pool, rng)
+                    if other is not None:
+                        out.append(Example(other, p["context"], -1, ""))
         per_set.append(out)
     most = max(len(x) for x in per_set)
     return [e for x in per_set for e in (x * max(1, round(most / len(x))) if balance else x)]
@@ -146,6 +194,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--max-len", type=int, default=160)
     ap.add_argument("--negatives", type=float, default=0.2)
+    ap.add_argument("--swaps", type=float, default=0.0, help="share of questions asked with a name swapped")
     ap.add_argument("--keep-empty", type=float, default=0.2, help="share of windows without the answer kept")
     ap.add_argument("--balance", action="store_true", help="repeat CMRC's examples to match DRCD's count")
     ap.add_argument("--resume", type=Path, default=None, help="continue training this peft folder")
@@ -165,13 +214,13 @@ def main() -> None:
     torch.set_num_threads(2)
     model_dir = ensure_default_model(args.cache)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    examples = tune_examples(args.data, args.negatives, rng, args.balance)
+    examples = tune_examples(args.data, args.negatives, rng, args.balance, args.swaps)
     rng.shuffle(examples)
     if args.limit:
         examples = examples[: args.limit]
     ids, mask, starts, ends = features(tokenizer, examples, args.max_len, args.keep_empty, rng)
     print(
-        f"{len(examples)} examples ({sum(e.answer_start < 0 for e in examples)} other-article), "
+        f"{len(examples)} examples ({sum(e.answer_start < 0 for e in examples)} without an answer), "
         f"{len(ids)} windows, {int((starts > 0).sum())} holding the answer"
     )
 
@@ -230,6 +279,7 @@ def main() -> None:
         "lr": args.lr,
         "max_len": args.max_len,
         "negatives": args.negatives,
+        "swaps": args.swaps,
         "balance": args.balance,
         "resumed_from": str(args.resume) if args.resume else None,
         "keep_empty": args.keep_empty,

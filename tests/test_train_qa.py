@@ -1,0 +1,37 @@
+"""The span reader's training examples (eval/train_qa.py): questions asked again with a name swapped
+are "no answer" examples for their own paragraph."""
+
+from __future__ import annotations
+
+import random
+
+from eval.train_qa import named, swapped
+
+CONTEXT = "截至目前，安居区问责党员干部89人，通报曝光典型案例4起。"
+QUESTION = "安居区一共问责了多少名党员干部？"
+
+
+def test_the_names_a_question_holds_are_found_with_their_offsets():
+    found = [(QUESTION[a:b], kind) for a, b, kind in named(QUESTION)]
+    assert ("安居区", "place") in found
+    trad = "王增田受到了什麼處分？"
+    assert ("王增田", "person") in [(trad[a:b], kind) for a, b, kind in named(trad)]
+
+
+def test_a_name_the_paragraph_holds_is_replaced_by_one_it_does_not():
+    pool = {"place": ["安居区", "天津市", "武侯区"], "person": ["王增田"]}
+    seen = set()
+    for seed in range(20):
+        other = swapped(QUESTION, CONTEXT, pool, random.Random(seed))
+        assert other is not None and other != QUESTION
+        assert other.endswith("一共问责了多少名党员干部？")  # only the name changes
+        assert "安居区" not in other
+        seen.add(other[: -len("一共问责了多少名党员干部？")])
+    assert seen == {"天津市", "武侯区"}
+
+
+def test_no_swap_without_a_name_of_the_paragraph_or_a_replacement():
+    pool = {"place": ["天津市"]}
+    assert swapped("天津市一共问责了多少名党员干部？", CONTEXT, pool, random.Random(0)) is None
+    assert swapped(QUESTION, CONTEXT, {"place": ["安居区"]}, random.Random(0)) is None
+    assert swapped("一共问责了多少名党员干部？", CONTEXT, pool, random.Random(0)) is None
