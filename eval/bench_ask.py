@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rag.answer.choose import span_reader  # noqa: E402
 from rag.answer.extractive import answer  # noqa: E402
 from rag.evaluate.questions import load_questions  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
@@ -51,6 +52,14 @@ def main() -> int:
     def search(query: str, n: int):
         return pipeline.search(query, k=n)
 
+    reader = span_reader(pipeline.settings)
+
+    def forget() -> None:
+        """The span reader keeps its last reads (a second ask of the same pair): each timed part reads
+        afresh, as the first ask of a question does."""
+        if reader is not None:
+            reader.forget()
+
     pipeline.ask("预热：这是一个与资料无关的问题吗？", answerer=answerer)  # load the models
     first = []
     for q in questions:
@@ -63,14 +72,17 @@ def main() -> int:
     asked, searched, answered, parts = [], [], [], []
     for _ in range(args.rounds):
         for q in questions:
+            forget()
             t0 = time.perf_counter()
             pipeline.ask(q, answerer=answerer)
             t1 = time.perf_counter()
             hits = pipeline.search(q, k=k)
+            forget()
             t2 = time.perf_counter()
             answer(answerer, q, hits, docs)
             t3 = time.perf_counter()
             hits = retrieve_for(q, search, k)
+            forget()
             answer(answerer, q, hits, docs)
             t4 = time.perf_counter()
             asked.append(t1 - t0)

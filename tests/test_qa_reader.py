@@ -179,3 +179,75 @@ def test_the_onnx_graph_gives_the_merged_torch_model_s_logits_at_other_lengths(m
             out = model(input_ids=torch.from_numpy(x), attention_mask=torch.ones_like(torch.from_numpy(x)))
         np.testing.assert_allclose(start, out.start_logits.numpy(), atol=2e-3)
         np.testing.assert_allclose(end, out.end_logits.numpy(), atol=2e-3)
+
+
+SALT_LAKE = ("鹹海位於中亞。1987年，鹹海分成南、北兩部份，稱為南鹹海和北鹹海。此後湖面繼續縮小。",
+             "鹹海在哪一年分成了南北兩部份?")  # fmt: skip
+
+
+@pytest.fixture
+def confirm_from_half(tmp_path):
+    """The lexicon with reader.combined_confirm_probability 0.5: this question's decline-model P is
+    0.58, below the shipped 0.8, and the extractive reader declines it."""
+    from rag.zh.lexicon import use_lexicon
+
+    extra = tmp_path / "confirm.toml"
+    extra.write_text("[reader]\ncombined_confirm_probability = 0.5\n", encoding="utf-8")
+    use_lexicon([extra])
+    yield
+    use_lexicon([])
+
+
+def _combined(spans):
+    from rag.answer.combined import CombinedAnswerer
+
+    hit, docs = passage(SALT_LAKE[0])
+    return answer(CombinedAnswerer(spans=spans), SALT_LAKE[1], [hit], docs), hit, docs
+
+
+def test_where_the_extractive_reader_declines_a_span_reader_finding_an_answer_confirms_the_learned_one(
+    confirm_from_half,
+):
+    hit, docs = passage(SALT_LAKE[0])
+    assert answer(ExtractiveAnswerer(), SALT_LAKE[1], [hit], docs).abstained
+    sure = StandInReader("1987年", margin=lexicon().number("reader.combined_confirm_margin") + 2)
+    confirmed, _, _ = _combined(sure)
+    assert not confirmed.abstained
+    assert "1987年，鹹海分成南、北兩部份" in confirmed.citations[0].quote
+    assert sure.asked and sure.asked[0][1].startswith("1987年")
+
+
+def test_a_span_reader_finding_no_answer_or_no_span_reader_leaves_the_refusal(confirm_from_half):
+    unsure = StandInReader("1987年", margin=lexicon().number("reader.combined_confirm_margin") - 2)
+    assert _combined(unsure)[0].abstained
+    assert _combined(None)[0].abstained
+
+
+def test_below_the_confirm_probability_the_span_reader_is_not_asked():
+    sure = StandInReader("1987年", margin=10)
+    assert _combined(sure)[0].abstained  # P 0.58 < 0.8 (reader.toml)
+    assert sure.asked == []
+
+
+def test_the_reader_keeps_its_last_reads_and_forgets_them_on_request():
+    import threading
+    from collections import OrderedDict
+
+    from rag.answer.qa_reader import RECENT_READS, QAReader
+
+    reader = object.__new__(QAReader)  # no model: the pass itself is counted instead
+    reader._lock, reader._recent, passes = threading.Lock(), OrderedDict(), []
+
+    def one_pass(question, passage):
+        passes.append((question, passage))
+        return ReadSpan(passage[:2], 0, 2, float(len(passes)), 0.0)
+
+    reader._read = one_pass
+    first = reader.read("问", "一句话。")
+    assert reader.read("问", "一句话。") is first and len(passes) == 1
+    for i in range(RECENT_READS):
+        reader.read("问", f"第{i}句。")
+    assert reader.read("问", "一句话。") is not first  # pushed out by newer reads
+    reader.forget()
+    reader.read("问", "一句话。")
+    assert len(passes) == RECENT_READS + 3

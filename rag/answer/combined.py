@@ -61,9 +61,23 @@ class CombinedAnswerer:
             return first
         row = self.second.decline_features(query.whole, *found, hits)
         p = load_model(self.second.decline_path, DECLINE_FEATURES).probability(row)
-        if p < self.threshold() or self.second.declines(row):
+        sure = p >= self.threshold() and not self.second.declines(row)
+        if not (sure or self.confirmed(query, hits, found[0], p)):
             return first
         return self.learned_answer(query, hits, documents, found)
+
+    def confirmed(self, query: Query, hits: Sequence[Hit], ranked, p: float) -> bool:
+        """Whether the span reader finds an answer in the learned reader's sentence (start+end beat "no
+        answer" by more than reader.combined_confirm_margin) where the decline model is fairly sure
+        (reader.combined_confirm_probability): on near-miss questions of similar reports the decline
+        model is sure too, but the span reader finds no answer (docs/reader.md)."""
+        if self.spans is None or p < lexicon().number("reader.combined_confirm_probability"):
+            return False
+        best = ranked[0]
+        sentence = hits[best.hit_index].chunk.text[best.span[0] : best.span[1]]
+        read = self.spans.read(query.rewritten, sentence)
+        margin = lexicon().number("reader.combined_confirm_margin")
+        return read is not None and read.score - read.null > margin
 
     def learned_answer(
         self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document], found

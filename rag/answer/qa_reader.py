@@ -12,6 +12,7 @@ import hashlib
 import json
 import shutil
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,7 @@ BUILD_VERSION = 1  # bump when the built graph changes
 MODEL_FILE = "model.onnx"
 DONE_FILE = "qa_build.json"  # written last: marks a finished build
 MAX_TOKENS = 512  # the model's positions; a longer passage is cut
+RECENT_READS = 16  # reads kept for a second ask of the same pair
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,9 @@ class QAReader:
         self._whole: Tokenizer | None = None
         self.max_answer_tokens = max_answer_tokens
         self._lock = threading.Lock()
+        # the last few reads: an answer's sentence is read to decide whether to answer, then again
+        # for its short answer
+        self._recent: OrderedDict[tuple[str, str], ReadSpan | None] = OrderedDict()
 
     def _encode(self, question: str, passage: str):
         """The pair's encoding and the model id of each of its ids."""
@@ -152,6 +157,23 @@ class QAReader:
     def read(self, question: str, passage: str) -> ReadSpan | None:
         """The best span of `passage` (start + end logits, at most max_answer_tokens), or None when the
         passage is empty."""
+        key = (question, passage)
+        with self._lock:
+            if key in self._recent:
+                return self._recent[key]
+        found = self._read(question, passage)
+        with self._lock:
+            self._recent[key] = found
+            while len(self._recent) > RECENT_READS:
+                self._recent.popitem(last=False)
+        return found
+
+    def forget(self) -> None:
+        """Drop the kept reads (benchmarks time each read afresh)."""
+        with self._lock:
+            self._recent.clear()
+
+    def _read(self, question: str, passage: str) -> ReadSpan | None:
         if not passage.strip():
             return None
         enc, model_ids = self._encode(question, passage)
