@@ -251,3 +251,19 @@ def test_the_reader_keeps_its_last_reads_and_forgets_them_on_request():
     reader.forget()
     reader.read("问", "一句话。")
     assert len(passes) == RECENT_READS + 3
+
+
+@pytest.mark.model
+def test_a_confirmed_answer_reads_its_sentence_once_for_the_decision_and_the_short_answer(
+    model_cache, confirm_from_half, monkeypatch
+):
+    from rag.answer.qa_reader import qa_reader
+
+    reader = qa_reader(str(model_cache))
+    reader.forget()
+    passes = []
+    real = reader._read
+    monkeypatch.setattr(reader, "_read", lambda q, s: passes.append(s) or real(q, s))
+    confirmed, _, _ = _combined(reader)
+    assert not confirmed.abstained and confirmed.short_answer == "1987年"
+    assert passes == ["1987年，鹹海分成南、北兩部份，稱為南鹹海和北鹹海。"]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from rag.answer.decline import DECLINE_FEATURES
 from rag.answer.extractive import ExtractiveAnswerer, stream_built
-from rag.answer.learned import LearnedReader, citation_marks, load_model
+from rag.answer.learned import Candidate, LearnedReader, citation_marks, load_model
 from rag.answer.reader_features import FEATURES
 from rag.answer.short_first import with_short_answer, without_short_answer
 from rag.query.analysis import Query, as_query
@@ -66,7 +66,7 @@ class CombinedAnswerer:
             return first
         return self.learned_answer(query, hits, documents, found)
 
-    def confirmed(self, query: Query, hits: Sequence[Hit], ranked, p: float) -> bool:
+    def confirmed(self, query: Query, hits: Sequence[Hit], ranked: Sequence[Candidate], p: float) -> bool:
         """Whether the span reader finds an answer in the learned reader's sentence (start+end beat "no
         answer" by more than reader.combined_confirm_margin) where the decline model is fairly sure
         (reader.combined_confirm_probability): on near-miss questions of similar reports the decline
@@ -76,8 +76,7 @@ class CombinedAnswerer:
         best = ranked[0]
         sentence = hits[best.hit_index].chunk.text[best.span[0] : best.span[1]]
         read = self.spans.read(query.rewritten, sentence)
-        margin = lexicon().number("reader.combined_confirm_margin")
-        return read is not None and read.score - read.null > margin
+        return read is not None and read.margin > lexicon().number("reader.combined_confirm_margin")
 
     def learned_answer(
         self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document], found

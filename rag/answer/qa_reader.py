@@ -38,6 +38,11 @@ class ReadSpan:
     score: float  # start + end logits of the span
     null: float  # start + end logits of the first token: the reader's "no answer here"
 
+    @property
+    def margin(self) -> float:
+        """How much the span beats "no answer here": above 0, the reader finds an answer."""
+        return self.score - self.null
+
 
 def adapter_id() -> str:
     return hashlib.sha256(ADAPTER_PATH.read_bytes()).hexdigest()[:10]

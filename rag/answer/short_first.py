@@ -47,7 +47,7 @@ def with_short_answer(query: Query, ans: Answer, reader: QAReader | None = None)
 def _read_span(reader: QAReader, question: str, quote: str) -> str:
     """The span reader's answer inside `quote`, or "" when it is unsure or quotes the whole sentence."""
     read = reader.read(question, quote)
-    if read is None or read.score - read.null <= lexicon().number("reader.qa_min_margin"):
+    if read is None or read.margin <= lexicon().number("reader.qa_min_margin"):
         return ""
     ends = lexicon().text("text.sentence_ends")
     text = read.text.strip().rstrip(ends)
