@@ -73,9 +73,7 @@ class CombinedAnswerer:
         model is sure too, but the span reader finds no answer (docs/reader.md)."""
         if self.spans is None or p < lexicon().number("reader.combined_confirm_probability"):
             return False
-        best = ranked[0]
-        sentence = hits[best.hit_index].chunk.text[best.span[0] : best.span[1]]
-        read = self.spans.read(query.rewritten, sentence)
+        read = self.spans.read(query.rewritten, ranked[0].text(hits))
         return read is not None and read.margin > lexicon().number("reader.combined_confirm_margin")
 
     def learned_answer(

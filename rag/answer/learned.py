@@ -114,6 +114,10 @@ class Candidate:
     span: tuple[int, int]  # offsets into the hit's chunk text
     row: tuple[float, ...] = ()  # its features (rag.answer.reader_features order)
 
+    def text(self, hits: Sequence[Hit]) -> str:
+        """The sentence itself, from the passages it was ranked in."""
+        return hits[self.hit_index].chunk.text[self.span[0] : self.span[1]]
+
 
 def extractive_marks(
     query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]
@@ -204,7 +208,7 @@ class LearnedReader:
             make_citation(n, hits[c.hit_index], _absolute(hits[c.hit_index], c.span), documents)
             for n, c in enumerate(units, 1)
         ]
-        sentence = hits[best.hit_index].chunk.text[best.span[0] : best.span[1]]
+        sentence = best.text(hits)
         spans = span_model(self.span_path) if self.span_path.exists() else None
         shown = span is not None and spans is not None and span.probability >= spans.threshold
         shown = shown and span.text != sentence.strip()
@@ -230,8 +234,7 @@ class LearnedReader:
         ranked = self.rank(query, hits, documents, marks)
         if not ranked:
             return None
-        a, b = ranked[0].span
-        sentence = hits[ranked[0].hit_index].chunk.text[a:b]
+        sentence = ranked[0].text(hits)
         spans = span_model(self.span_path) if self.span_path.exists() else None
         return ranked, best_span(frame(query.whole), sentence, spans) if spans else None
 
@@ -257,8 +260,9 @@ class LearnedReader:
         best = ranked[0]
         hit = hits[best.hit_index]
         home = f"{hit.title}\n{hit.chunk.text}"
-        sentence = hit.chunk.text[best.span[0] : best.span[1]]
-        return decline_row(info, best.row, probs, passages, span.probability if span else 0.0, home, sentence)
+        return decline_row(
+            info, best.row, probs, passages, span.probability if span else 0.0, home, best.text(hits)
+        )
 
     def declines(self, row: Sequence[float]) -> bool:
         """The decline model's verdict (without a decline model: the best sentence's probability is
