@@ -267,3 +267,56 @@ def test_a_confirmed_answer_reads_its_sentence_once_for_the_decision_and_the_sho
     confirmed, _, _ = _combined(reader)
     assert not confirmed.abstained and confirmed.short_answer == "1987年"
     assert passes == ["1987年，鹹海分成南、北兩部份，稱為南鹹海和北鹹海。"]
+
+
+class ReaderByPassage:
+    """Reads each passage as `sure` says: {a piece of the passage: (span, margin)}; margin -10 elsewhere."""
+
+    def __init__(self, sure: dict[str, tuple[str, float]]) -> None:
+        self.sure, self.asked = sure, []
+
+    def read(self, question: str, passage: str) -> ReadSpan | None:
+        self.asked.append(passage)
+        span, margin = next((v for k, v in self.sure.items() if k in passage), (passage[:2], -10.0))
+        a = max(passage.find(span), 0)
+        return ReadSpan(span, a, a + len(span), 5.0 + margin, 5.0)
+
+
+# the extractive reader quotes the first sentence; the learned reader ranks the second next (P 0.3)
+WHERE = ("鹹海位於中亞。1987年，鹹海分成南、北兩部份，稱為南鹹海和北鹹海。此後湖面繼續縮小。",
+         "鹹海位於哪裡?")  # fmt: skip
+
+
+def _doubt(quote_margin: float, other_margin: float):
+    from rag.answer.combined import CombinedAnswerer
+
+    hit, docs = passage(WHERE[0])
+    reader = ReaderByPassage({"位於中亞": ("中亞", quote_margin), "1987年": ("南鹹海", other_margin)})
+    return answer(CombinedAnswerer(spans=reader), WHERE[1], [hit], docs), reader
+
+
+def test_a_quote_the_span_reader_doubts_gives_way_to_a_runner_up_it_clearly_answers():
+    words = lexicon()
+    hit, docs = passage(WHERE[0])
+    assert answer(ExtractiveAnswerer(), WHERE[1], [hit], docs).citations[0].quote == "鹹海位於中亞。"
+    doubted = words.number("reader.combined_doubt_margin") - 1
+    clear = words.number("reader.combined_alternative_margin") + 1
+    switched, reader = _doubt(doubted, clear)
+    assert switched.citations[0].quote.startswith("1987年")
+    assert reader.asked[0] == "鹹海位於中亞。"  # the quote's read, then the runner-up's
+    # the runner-up's short answer is the span reader's when it is sure enough for one (reader.qa_min_margin)
+    led, _ = _doubt(doubted, max(clear, words.number("reader.qa_min_margin") + 1))
+    assert led.short_answer == "南鹹海" and led.text.startswith("「南鹹海」1987年")
+
+
+def test_a_quote_the_span_reader_answers_or_an_unclear_runner_up_keeps_the_extractive_quote():
+    words = lexicon()
+    sure_quote, reader = _doubt(words.number("reader.combined_doubt_margin") + 1, 10.0)
+    assert sure_quote.citations[0].quote == "鹹海位於中亞。"
+    assert all("1987年" not in p for p in reader.asked)  # the runner-up is not even read
+    unclear, _ = _doubt(-10.0, words.number("reader.combined_alternative_margin"))
+    assert unclear.citations[0].quote == "鹹海位於中亞。"
+    hit, docs = passage(WHERE[0])
+    from rag.answer.combined import CombinedAnswerer
+
+    assert answer(CombinedAnswerer(spans=None), WHERE[1], [hit], docs).citations[0].quote == "鹹海位於中亞。"

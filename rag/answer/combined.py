@@ -90,21 +90,50 @@ class CombinedAnswerer:
     ) -> Answer | None:
         """The learned reader's answer instead of the extractive one, when the learned model ranks
         another sentence clearly above the ones the extractive reader quotes (docs/reader.md,
-        "Open-domain sentence picker"); None to keep the extractive answer."""
+        "Open-domain sentence picker"), or the span reader doubts the quote (`doubted`); None to keep
+        the extractive answer."""
         margin = self.switch_margin
         if margin is None:
             margin = lexicon().number("reader.combined_switch_margin")
         if margin >= 1:
             return None
         # the extractive answer is the learned reader's `extractive_pick` feature: no second build;
-        # no span read either: with_short_answer decides the short answer
+        # the span reader is asked only when the model keeps the extractive quote (`doubted`)
         ranked = self.second.rank(query, hits, documents, citation_marks(first))
         if not ranked:
             return None
         quoted = max((c.probability for c in ranked if c.row[_PICK]), default=0.0)
-        if ranked[0].probability - quoted <= margin:
+        if ranked[0].probability - quoted > margin:
+            best = ranked
+        elif (alternative := self.doubted(query, first, hits, ranked)) is not None:
+            best = [alternative, *(c for c in ranked if c is not alternative)]
+        else:
             return None
-        return with_short_answer(query, self.second.quote(query, hits, documents, ranked, None), self.spans)
+        return with_short_answer(query, self.second.quote(query, hits, documents, best, None), self.spans)
+
+    def doubted(
+        self, query: Query, first: Answer, hits: Sequence[Hit], ranked: Sequence[Candidate]
+    ) -> Candidate | None:
+        """The learned reader's sentence to quote instead of the extractive one, when the span reader
+        finds no answer in the extractive quote (start+end do not beat "no answer" by more than
+        reader.combined_doubt_margin) but does, clearly (by more than
+        reader.combined_alternative_margin), in one of the learned reader's two best sentences that
+        the extractive reader does not quote (with probability at least
+        reader.combined_alternative_probability); None to keep the extractive answer. The quote's
+        read is the one its short answer uses, so only the alternative costs a pass."""
+        if self.spans is None or len(query.parts) > 1 or not first.citations:
+            return None
+        words = lexicon()
+        read = self.spans.read(query.rewritten, first.citations[0].quote)
+        if read is not None and read.margin > words.number("reader.combined_doubt_margin"):
+            return None
+        least = words.number("reader.combined_alternative_probability")
+        other = next((c for c in ranked[:2] if not c.row[_PICK] and c.probability >= least), None)
+        if other is None:
+            return None
+        found = self.spans.read(query.rewritten, other.text(hits))
+        sure = found is not None and found.margin > words.number("reader.combined_alternative_margin")
+        return other if sure else None
 
     def threshold(self) -> float:
         if self.min_probability is not None:
