@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.answer.combined import CombinedAnswerer
 from rag.answer.extractive import ExtractiveAnswerer, answer
 from rag.answer.learned import LearnedReader
-from rag.answer.short_first import ShortFirst
+from rag.answer.short_first import ShortFirst, asks_one_thing
 from rag.jsonview import answer_to_dict
+from rag.query.analysis import as_query
 from rag.types import Answer, Chunk, Document, Hit
 
 
@@ -76,3 +79,12 @@ def test_combined_is_the_default_and_every_name_is_registered():
     assert Settings().answerer == "combined"
     assert isinstance(make_answerer(Settings()).inner, CombinedAnswerer)
     assert isinstance(make_answerer(Settings(), "extractive").inner, ShortFirst)
+
+
+@pytest.mark.parametrize(
+    ("question", "one"),
+    [("鹹海位於哪裡?", True), ("新生儿一天要睡超过多少个小时?", True),
+     ("巡视组进驻了多少轮、发现了多少个问题?", False)],
+)  # fmt: skip
+def test_a_short_answer_leads_only_where_one_thing_is_asked(question, one):
+    assert asks_one_thing(as_query(question)) is one

@@ -17,7 +17,7 @@ from rag.answer.decline import DECLINE_FEATURES
 from rag.answer.extractive import ExtractiveAnswerer, stream_built
 from rag.answer.learned import Candidate, LearnedReader, citation_marks, load_model
 from rag.answer.reader_features import FEATURES
-from rag.answer.short_first import with_short_answer, without_short_answer
+from rag.answer.short_first import asks_one_thing, with_short_answer, without_short_answer
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
 from rag.zh.lexicon import lexicon
@@ -121,7 +121,8 @@ class CombinedAnswerer:
         the extractive reader does not quote (with probability at least
         reader.combined_alternative_probability); None to keep the extractive answer. The quote's
         read is the one its short answer uses, so only the alternative costs a pass."""
-        if self.spans is None or len(query.parts) > 1 or not first.citations:
+        # only where the short answer reads the quote anyway (one thing asked)
+        if self.spans is None or not asks_one_thing(query) or not first.citations:
             return None
         words = lexicon()
         read = self.spans.read(query.rewritten, first.citations[0].quote)

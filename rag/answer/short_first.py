@@ -30,9 +30,7 @@ def with_short_answer(query: Query, ans: Answer, reader: QAReader | None = None)
     (reader.qa_min_margin); otherwise, or without it, the feature span model's span when the learned
     decision (rag.answer.short_decision) finds it scores better than the sentence."""
     info = query.whole
-    if ans.abstained or ans.short_answer or not ans.citations or len(query.parts) > 1:
-        return ans
-    if question_words(info.folded) > 1:
+    if ans.abstained or ans.short_answer or not ans.citations or not asks_one_thing(query):
         return ans
     quote = ans.citations[0].quote
     text = _read_span(reader, query.rewritten, quote) if reader is not None else ""
@@ -42,6 +40,11 @@ def with_short_answer(query: Query, ans: Answer, reader: QAReader | None = None)
     if not text:
         return ans
     return replace(ans, text=f"「{text}」{ans.text}", short_answer=text)
+
+
+def asks_one_thing(query: Query) -> bool:
+    """Whether a short answer can lead: one part, one question word ("多少轮、多少次" asks two)."""
+    return len(query.parts) == 1 and question_words(query.whole.folded) <= 1
 
 
 def _read_span(reader: QAReader, question: str, quote: str) -> str:
