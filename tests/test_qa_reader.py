@@ -320,3 +320,22 @@ def test_a_quote_the_span_reader_answers_or_an_unclear_runner_up_keeps_the_extra
     from rag.answer.combined import CombinedAnswerer
 
     assert answer(CombinedAnswerer(spans=None), WHERE[1], [hit], docs).citations[0].quote == "鹹海位於中亞。"
+
+
+@pytest.mark.parametrize(
+    ("quote_below", "p_below", "declined"),
+    [(True, True, True), (True, False, False), (False, True, False)],
+)
+def test_an_extractive_answer_is_declined_only_where_both_learned_models_reject_it(
+    monkeypatch, quote_below, p_below, declined
+):
+    from rag.answer.combined import CombinedAnswerer
+
+    words = lexicon()
+    margin = words.number("reader.combined_unsupported_margin") + (-1 if quote_below else 1)
+    p = words.number("reader.combined_unsupported_probability") + (-0.01 if p_below else 0.01)
+    monkeypatch.setattr(CombinedAnswerer, "decision", lambda self, query, hits, found: ([], p))
+    ans, _ = _doubt(margin, -10.0)  # the runner-up is not answered either: the quote stays
+    assert ans.abstained is declined
+    if not declined:
+        assert ans.citations[0].quote == "鹹海位於中亞。"

@@ -54,17 +54,43 @@ class CombinedAnswerer:
     def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
         first = self.first.build(query, hits, documents)
         if not first.abstained:
-            return self.switched(query, first, hits, documents) or with_short_answer(query, first, self.spans)
+            ans = self.switched(query, first, hits, documents) or with_short_answer(query, first, self.spans)
+            rejected = self.unsupported(query, ans, hits, documents)
+            return self.first.abstain(query.rewritten, hits) if rejected else ans
         # one reading of the passages serves both the decision and the learned answer
         found = self.second.read(query, hits, documents)
         if found is None:
             return first
-        row = self.second.decline_features(query.whole, *found, hits)
-        p = load_model(self.second.decline_path, DECLINE_FEATURES).probability(row)
+        row, p = self.decision(query, hits, found)
         sure = p >= self.threshold() and not self.second.declines(row)
         if not (sure or self.confirmed(query, hits, found[0], p)):
             return first
         return self.learned_answer(query, hits, documents, found)
+
+    def decision(self, query: Query, hits: Sequence[Hit], found) -> tuple[list[float], float]:
+        """The decline model's row and P(the passages answer), from the learned reader's reading."""
+        row = self.second.decline_features(query.whole, *found, hits)
+        return row, load_model(self.second.decline_path, DECLINE_FEATURES).probability(row)
+
+    def unsupported(
+        self, query: Query, ans: Answer, hits: Sequence[Hit], documents: Mapping[str, Document]
+    ) -> bool:
+        """Whether both learned models reject the extractive reader's answer: the span reader finds
+        clearly no answer in its quote (start+end fall short of "no answer" by more than
+        -reader.combined_unsupported_margin) and the decline model's P(the passages answer) is below
+        reader.combined_unsupported_probability. Either alone also rejects right answers on news
+        reports, the models being trained on Wikipedia (docs/reader.md, "Where both models reject the
+        quote"). Only where the short answer reads the quote anyway (one thing asked)."""
+        if self.spans is None or ans.abstained or not ans.citations or not asks_one_thing(query):
+            return False
+        words = lexicon()
+        read = self.spans.read(query.rewritten, ans.citations[0].quote)
+        if read is None or read.margin >= words.number("reader.combined_unsupported_margin"):
+            return False
+        found = self.second.read(query, hits, documents)
+        if found is None:
+            return False
+        return self.decision(query, hits, found)[1] < words.number("reader.combined_unsupported_probability")
 
     def confirmed(self, query: Query, hits: Sequence[Hit], ranked: Sequence[Candidate], p: float) -> bool:
         """Whether the span reader finds an answer in the learned reader's sentence (start+end beat "no
