@@ -81,7 +81,8 @@ class CombinedAnswerer:
         reader.combined_unsupported_probability. Either alone also rejects right answers on news
         reports, the models being trained on Wikipedia (docs/reader.md, "Where both models reject the
         quote"). Only where the short answer reads the quote anyway (one thing asked)."""
-        if self.spans is None or ans.abstained or not ans.citations or not asks_one_thing(query):
+        # `ans` is the extractive answer or its switch, never a refusal
+        if self.spans is None or not ans.citations or not asks_one_thing(query):
             return False
         words = lexicon()
         read = self.spans.read(query.rewritten, ans.citations[0].quote)
