@@ -74,6 +74,18 @@ def warm_words() -> None:
     posseg()
 
 
+def load_whole_tokenizers(pipeline: Pipeline) -> None:
+    """The embedder's and the span reader's whole tokenizers (about 1 s each, holding Python's lock):
+    until then each question and each read builds a small one from its pieces (rag.index.query_tokenizer),
+    a few ms each. A long-lived process (the chat page) loads them once it can answer."""
+    from rag.answer.choose import span_reader
+
+    for part in (pipeline.embedder, span_reader(pipeline.settings)):
+        full = getattr(part, "load_full_tokenizer", None)
+        if full is not None:
+            full()
+
+
 def open_for_queries(
     index_dir: Path | str,
     settings: Settings,

@@ -139,7 +139,7 @@ def test_the_built_reader_finds_the_name_and_the_number_a_question_asks_for(mode
 def test_question_and_passage_are_tokenised_as_the_whole_tokenizer_does(model_cache):
     from tokenizers import Tokenizer
 
-    from rag.answer.qa_reader import MAX_TOKENS, qa_reader
+    from rag.answer.qa_reader import MAX_TOKENS, QAReader, qa_reader
 
     reader = qa_reader(str(model_cache))
     whole = Tokenizer.from_file(str(reader._folder / "tokenizer.json"))
@@ -149,11 +149,15 @@ def test_question_and_passage_are_tokenised_as_the_whole_tokenizer_does(model_ca
         ("谁获得了一等奖？", "一等奖由退休教师陈秀兰获得，奖金 5,000 元。" * 40),  # cut at MAX_TOKENS
         ("<mask>是什么？", "这里有一个<mask>。"),  # an added token: the whole tokenizer reads it
     ]
-    for question, text in pairs:
-        enc, ids = reader._encode(question, text)
-        expected = whole.encode(question, text)
-        assert ids == expected.ids
-        assert enc.offsets == expected.offsets and enc.sequence_ids == expected.sequence_ids
+    small = QAReader(reader._folder)  # fresh: small tokenizers until a text holds an added token
+    loaded = QAReader(reader._folder)  # a long-lived page loads the whole tokenizer once it can answer
+    loaded.load_full_tokenizer()
+    for tokenised in (small, loaded):
+        for question, text in pairs:
+            enc, ids = tokenised._encode(question, text)
+            expected = whole.encode(question, text)
+            assert ids == expected.ids
+            assert enc.offsets == expected.offsets and enc.sequence_ids == expected.sequence_ids
 
 
 @pytest.mark.model

@@ -19,7 +19,7 @@ def load_in_background(pipeline, ready: threading.Event | None = None) -> thread
     """Start loading what the first answer needs; the event (`ready`, or a new one) is set when it is
     done (or failed: the question then meets the error itself, in the chat)."""
     from rag.answer.choose import span_reader
-    from rag.warmup import warm_words
+    from rag.warmup import load_whole_tokenizers, warm_words
 
     ready = ready or threading.Event()
 
@@ -34,13 +34,11 @@ def load_in_background(pipeline, ready: threading.Event | None = None) -> thread
             print(f"error: the embedding model could not be loaded: {exc}", file=sys.stderr, flush=True)
         finally:
             ready.set()
-        # questions go through a small tokenizer until the whole one is loaded (rag.index.onnx_embedder):
-        # a long-lived page loads it now, after the first question can be answered
+        # questions go through small tokenizers until the whole ones are loaded: a long-lived page
+        # loads them now, after the first question can be answered
         try:
-            full = getattr(pipeline.embedder, "load_full_tokenizer", None)
-            if full is not None:
-                full()
-        except Exception:  # noqa: BLE001 - reported above; questions use the small tokenizer meanwhile
+            load_whole_tokenizers(pipeline)
+        except Exception:  # noqa: BLE001 - reported above; questions use the small tokenizers meanwhile
             pass
 
     threading.Thread(target=run, name="rag-model", daemon=True).start()
