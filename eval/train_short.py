@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,10 +66,52 @@ def cases(squad, split: str = "tune"):
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+@dataclass
+class Decision:
+    """A fitted "show it?" decision and how it scores out of fold."""
+
+    scaler: object
+    classifier: object
+    threshold: float
+    oof: np.ndarray  # out-of-fold probabilities
+    score: Callable[[np.ndarray], list[float]]  # shown (bool per row) -> mean F1 per set
+
+
+def weighted_decision(x, f_with, f_without, which, fold_of, c: float, grid) -> Decision:
+    """A logistic regression for "F1 with the span > F1 without", each row weighted by the difference
+    and each set (`which`) weighing the same in total (so the fit maximises the expected F1); the
+    threshold of `grid` whose out-of-fold choices (folds `fold_of`, by article) score best, mean over sets."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
+    n_sets = int(which.max()) + 1
+    y = (f_with > f_without).astype(int)
+    balance = np.array([len(x) / (n_sets * int((which == i).sum())) for i in which])
+    w = np.abs(f_with - f_without) * balance
+    useful = w > 0  # ties teach nothing
+
+    def fit(rows):
+        scaler = StandardScaler().fit(x[rows])
+        keep = rows & useful
+        return scaler, LogisticRegression(C=c, max_iter=5000).fit(
+            scaler.transform(x[keep]), y[keep], sample_weight=w[keep]
+        )
+
+    oof = np.zeros(len(x))
+    for k in sorted(set(fold_of.tolist())):
+        scaler, clf = fit(fold_of != k)
+        oof[fold_of == k] = clf.predict_proba(scaler.transform(x[fold_of == k]))[:, 1]
+
+    def score(shown):
+        f = np.where(shown, f_with, f_without)
+        return [float(f[which == i].mean()) for i in range(n_sets)]
+
+    threshold = float(max(grid, key=lambda t: np.mean(score(oof >= t))))
+    scaler, clf = fit(np.ones(len(x), bool))
+    return Decision(scaler, clf, threshold, oof, score)
+
+
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
     ap.add_argument("--out", type=Path, default=SHORT_MODEL_PATH)
@@ -82,31 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     ft = np.array([c[3] for cs in per_set for c in cs])
     which = np.concatenate([np.full(len(cs), i) for i, cs in enumerate(per_set)])
     arts = [c[4] for cs in per_set for c in cs]
-    y = (fs > fn).astype(int)
-    balance = np.array([len(x) / (len(sets) * len(per_set[i])) for i in which])
-    w = np.abs(fs - fn) * balance
-    useful = w > 0  # ties teach nothing
-
-    def fit(rows):
-        scaler = StandardScaler().fit(x[rows])
-        keep = rows & useful
-        return scaler, LogisticRegression(C=args.c, max_iter=5000).fit(
-            scaler.transform(x[keep]), y[keep], sample_weight=w[keep]
-        )
-
     # 5-fold cross-validation by article: out-of-fold probabilities choose the threshold
     fold_of = np.array([int(a[-6:], 16) % 5 for a in arts])
-    oof = np.zeros(len(x))
-    for k in range(5):
-        scaler, clf = fit(fold_of != k)
-        oof[fold_of == k] = clf.predict_proba(scaler.transform(x[fold_of == k]))[:, 1]
-
-    def score(shown):
-        f = np.where(shown, fs, fn)
-        return [float(f[which == i].mean()) for i in range(len(sets))]
-
-    grid = np.round(np.arange(0.2, 0.81, 0.02), 2)
-    threshold = float(max(grid, key=lambda t: np.mean(score(oof >= t))))
+    decision = weighted_decision(x, fs, fn, which, fold_of, args.c, np.round(np.arange(0.2, 0.81, 0.02), 2))
+    score, threshold, oof = decision.score, decision.threshold, decision.oof
     for name, f in (
         (
             "as answered now (the model at --out when it exists: in-sample)",
@@ -122,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("questions: " + ", ".join(f"{s.name} {len(cs)}" for s, cs in zip(sets, per_set, strict=True)))
 
-    scaler, clf = fit(np.ones(len(x), bool))
+    scaler, clf = decision.scaler, decision.classifier
     doc = {
         **fitted_model(DECISION_FEATURES, scaler, clf, threshold).to_dict(),
         "trained": datetime.now(UTC).isoformat(timespec="seconds"),

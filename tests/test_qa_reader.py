@@ -15,6 +15,9 @@ from rag.zh.lexicon import lexicon
 from tests.test_short_first import NAME, NUMBER, passage
 
 REAL_SPAN_READER = choose.span_reader  # taken before the autouse fixture stands it aside
+# margins of the span reader's start+end over "no answer here": the learned decision
+# (rag.answer.read_decision) shows a name read this surely and not one read this unsurely
+SURE, UNSURE = 12.0, -8.0
 
 
 class StandInReader:
@@ -32,7 +35,7 @@ class StandInReader:
 def test_a_sure_reader_leads_the_answer_with_its_span_of_the_quote():
     hit, docs = passage(NAME[0])
     plain = answer(ExtractiveAnswerer(), NAME[1], [hit], docs)
-    reader = StandInReader("罗尔德·阿蒙森", margin=lexicon().number("reader.qa_min_margin") + 1)
+    reader = StandInReader("罗尔德·阿蒙森", margin=SURE)
     led = answer(ShortFirst(ExtractiveAnswerer(), reader), NAME[1], [hit], docs)
     assert reader.asked == [(NAME[1], plain.citations[0].quote)]
     assert led.short_answer == "罗尔德·阿蒙森"
@@ -43,8 +46,18 @@ def test_a_sure_reader_leads_the_answer_with_its_span_of_the_quote():
 def test_an_unsure_reader_leaves_the_choice_to_the_feature_span_model():
     hit, docs = passage(NUMBER[0])
     without = answer(ShortFirst(ExtractiveAnswerer()), NUMBER[1], [hit], docs)
-    unsure = StandInReader("成人", margin=lexicon().number("reader.qa_min_margin") - 1)
+    unsure = StandInReader("成人", margin=UNSURE)
     assert answer(ShortFirst(ExtractiveAnswerer(), unsure), NUMBER[1], [hit], docs) == without
+
+
+def test_without_the_decision_s_model_file_the_feature_span_model_decides(monkeypatch, tmp_path):
+    import rag.answer.short_first as short_first
+
+    hit, docs = passage(NUMBER[0])
+    without = answer(ShortFirst(ExtractiveAnswerer()), NUMBER[1], [hit], docs)
+    monkeypatch.setattr(short_first, "READ_MODEL_PATH", tmp_path / "missing.json")
+    sure = StandInReader("成人", margin=SURE)
+    assert answer(ShortFirst(ExtractiveAnswerer(), sure), NUMBER[1], [hit], docs) == without
 
 
 def test_a_reader_quoting_the_whole_sentence_adds_no_short_answer():
@@ -308,8 +321,8 @@ def test_a_quote_the_span_reader_doubts_gives_way_to_a_runner_up_it_clearly_answ
     switched, reader = _doubt(doubted, clear)
     assert switched.citations[0].quote.startswith("1987年")
     assert reader.asked[0] == "鹹海位於中亞。"  # the quote's read, then the runner-up's
-    # the runner-up's short answer is the span reader's when it is sure enough for one (reader.qa_min_margin)
-    led, _ = _doubt(doubted, max(clear, words.number("reader.qa_min_margin") + 1))
+    # the runner-up's short answer is the span reader's when it is sure enough for one (read_decision)
+    led, _ = _doubt(doubted, max(clear, SURE))
     assert led.short_answer == "南鹹海" and led.text.startswith("「南鹹海」1987年")
 
 

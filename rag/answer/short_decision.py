@@ -31,7 +31,8 @@ SHORT_MODEL_PATH = Path(__file__).with_name("short_model.json")
 _AT = {f: SPAN_FEATURES.index(f) for f in SPAN_FEATURES}
 _MATCH = [_AT[f"{k}_match"] for k in TYPES]
 
-DECISION_FEATURES: tuple[str, ...] = (
+# what the question asks: shared with the span reader's decision (rag.answer.read_decision)
+QUESTION_FEATURES: tuple[str, ...] = (
     *(f"wh_{c}" for c in (*wh_classes()[0], "none")),
     *(f"kind_{k}" for k in TYPES),
     "typed",
@@ -40,6 +41,10 @@ DECISION_FEATURES: tuple[str, ...] = (
     "q_log_chars",
     "open_ending",
     "reason",
+)
+
+DECISION_FEATURES: tuple[str, ...] = (
+    *QUESTION_FEATURES,
     "span_prob",
     "span_logit",
     "second_prob",
@@ -124,19 +129,9 @@ def short_case(info: QuestionInfo, quote: str, answer_text: str, model: TreeMode
     text = texts[best]
     if not text or _ALNUM.findall(text) == _ALNUM.findall(quote):
         return None  # the whole sentence but its punctuation: nothing shorter to lead with
-    endings, reasons, trailing, *_ = _wording()
-    asked = info.folded.rstrip(trailing)
     p, r = probs[best], rows[best]
-    wh = [1.0 if fr.wh == c else 0.0 for c in (*wh_classes()[0], "none")]
     row = [
-        *wh,
-        *(1.0 if k in kinds else 0.0 for k in TYPES),
-        1.0 if kinds else 0.0,
-        1.0 if info.listing else 0.0,
-        float(question_words(info.folded)),
-        math.log1p(len(info.folded)),
-        1.0 if asked.endswith(endings) else 0.0,
-        1.0 if any(w in info.folded for w in reasons) else 0.0,
+        *question_row(info),
         p,
         math.log(max(p, 1e-6) / max(1 - p, 1e-6)),
         second,
@@ -152,6 +147,24 @@ def short_case(info: QuestionInfo, quote: str, answer_text: str, model: TreeMode
         len(quote) / max(1, len(answer_text)),
     ]
     return ShortCase(Span(text, a, b, p), row)
+
+
+def question_row(info: QuestionInfo) -> list[float]:
+    """What the question asks (QUESTION_FEATURES order)."""
+    endings, reasons, trailing, *_ = _wording()
+    asked = info.folded.rstrip(trailing)
+    kinds = set(info.kinds) & set(TYPES)
+    wh = frame(info).wh
+    return [
+        *(1.0 if wh == c else 0.0 for c in (*wh_classes()[0], "none")),
+        *(1.0 if k in kinds else 0.0 for k in TYPES),
+        1.0 if kinds else 0.0,
+        1.0 if info.listing else 0.0,
+        float(question_words(info.folded)),
+        math.log1p(len(info.folded)),
+        1.0 if asked.endswith(endings) else 0.0,
+        1.0 if any(w in info.folded for w in reasons) else 0.0,
+    ]
 
 
 def short_model(path: Path = SHORT_MODEL_PATH) -> ReaderModel:

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from rag.answer.citations import without_markers
 from rag.answer.extractive import Answerer, answer, stream_built
+from rag.answer.read_decision import READ_MODEL_PATH, leading_span
 from rag.answer.short_decision import SHORT_MODEL_PATH, decided_span, question_words
 from rag.answer.spans import SPAN_MODEL_PATH, span_model
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
-from rag.zh.lexicon import lexicon
 
 if TYPE_CHECKING:
     from rag.answer.qa_reader import QAReader
@@ -26,14 +26,17 @@ def with_short_answer(query: Query, ans: Answer, reader: QAReader | None = None)
     """`ans` led by the short answer inside its first quote; `ans` unchanged when there is none (also
     when it already has one, declines, or answers a question that asks several things).
 
-    With the fine-tuned span `reader` (rag.answer.qa_reader), its span when it is sure enough
-    (reader.qa_min_margin); otherwise, or without it, the feature span model's span when the learned
-    decision (rag.answer.short_decision) finds it scores better than the sentence."""
+    With the fine-tuned span `reader` (rag.answer.qa_reader), its span when a learned decision
+    (rag.answer.read_decision) finds it scores better than the answer without it; otherwise, or without
+    it, the feature span model's span when its own learned decision (rag.answer.short_decision) finds it
+    scores better than the sentence."""
     info = query.whole
     if ans.abstained or ans.short_answer or not ans.citations or not asks_one_thing(query):
         return ans
     quote = ans.citations[0].quote
-    text = _read_span(reader, query.rewritten, quote) if reader is not None else ""
+    text = ""
+    if reader is not None and READ_MODEL_PATH.exists():
+        text = leading_span(info, quote, reader.read(query.rewritten, quote))
     if not text and SPAN_MODEL_PATH.exists() and SHORT_MODEL_PATH.exists():
         span = decided_span(info, quote, without_markers(ans.text), span_model())
         text = span.text if span is not None else ""
@@ -45,16 +48,6 @@ def with_short_answer(query: Query, ans: Answer, reader: QAReader | None = None)
 def asks_one_thing(query: Query) -> bool:
     """Whether a short answer can lead: one part, one question word ("多少轮、多少次" asks two)."""
     return len(query.parts) == 1 and question_words(query.whole.folded) <= 1
-
-
-def _read_span(reader: QAReader, question: str, quote: str) -> str:
-    """The span reader's answer inside `quote`, or "" when it is unsure or quotes the whole sentence."""
-    read = reader.read(question, quote)
-    if read is None or read.margin <= lexicon().number("reader.qa_min_margin"):
-        return ""
-    ends = lexicon().text("text.sentence_ends")
-    text = read.text.strip().rstrip(ends)
-    return "" if not text or text == quote.strip().rstrip(ends) else text
 
 
 def without_short_answer(ans: Answer) -> Answer:

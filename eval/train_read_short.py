@@ -1,0 +1,121 @@
+"""Train "lead with the span reader's span?" (rag.answer.read_decision) and print its figures.
+
+    PYTHONPATH=$PWD python eval/train_read_short.py [--data ../shared/data] [--out rag/answer/read_model.json]
+
+The default answerer (`combined`) reads every `tune` question of DRCD dev and the CMRC 2018 trial set
+(rag.evaluate.squad.split_of: by article title; nothing held out is read) with its gold paragraph,
+as `rag eval --squad FILE --reader-only` does. For each answered question asking one thing, the span
+reader reads the first quoted sentence; the label is "its span scores a better CMRC 2018 character F1
+than the answer without it" (the feature span model's span when its own decision shows one, else the
+answer's sentences), the weight how much better or worse (so the fit maximises the expected F1), and
+each set weighs the same in total (DRCD has three times CMRC's questions; their gold answers differ in
+length). A logistic regression (scikit-learn, the `train` extra) is written as plain JSON
+(rag.answer.learned.ReaderModel's format) with the threshold that scores best on 5-fold
+cross-validation over tune articles. Printed: per set, the tune F1 of these answers with the span
+reader's span never / always / where its margin beats the session 8 rule's 4 / by the decision (CV).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from rag.answer.citations import without_markers
+from rag.answer.learned import fitted_model
+from rag.answer.read_decision import READ_FEATURES, READ_MODEL_PATH, read_row, read_span_text
+from rag.answer.short_decision import decided_span, question_words
+from rag.answer.short_first import without_short_answer
+from rag.answer.spans import span_model
+from rag.evaluate.span_metrics import char_f1
+from rag.evaluate.squad import load_squad
+from rag.evaluate.squad_run import read_only
+from rag.query.analysis import analyse
+
+SETS = ("drcd_dev.json", "cmrc2018_trial.json")
+OLD_MARGIN = 4.0  # the fixed rule this decision replaced (session 8)
+
+
+def cases(squad, split: str = "tune"):
+    """Per answered question with a span to decide on: (row, F1 of the span, F1 without it, margin,
+    article)."""
+    from rag.answer.choose import make_answerer, span_reader
+    from rag.config import load_settings
+
+    settings = load_settings()
+    reader = span_reader(settings)
+    if reader is None:
+        raise SystemExit("the span reader is off (span_reader = false): nothing to train")
+    reader.load_full_tokenizer()
+    qs = [q for q in squad.questions if q.split == split]
+    records = read_only(squad, qs, make_answerer(settings, "combined"), progress=True)
+    spans = span_model()
+    out = []
+    for r in records:
+        ans = r.answer
+        query = analyse(r.question.question)
+        if ans.abstained or not ans.citations or len(query.parts) > 1:
+            continue
+        if question_words(query.whole.folded) > 1:
+            continue  # with_short_answer shows no span for a question that asks several things
+        quote = ans.citations[0].quote
+        read = reader.read(query.rewritten, quote)
+        if read is None or not read_span_text(quote, read):
+            continue  # nothing shorter than the sentence: no decision to make
+        golds = r.question.answers
+        plain = without_markers(without_short_answer(ans).text)
+        fallback = decided_span(query.whole, quote, plain, spans)
+        without = char_f1(fallback.text if fallback is not None else plain, golds)
+        span = char_f1(read_span_text(quote, read), golds)
+        out.append((read_row(query.whole, quote, read), span, without, read.margin, r.question.article_id))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from eval.train_short import weighted_decision
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
+    ap.add_argument("--out", type=Path, default=READ_MODEL_PATH)
+    ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation of the regression")
+    args = ap.parse_args(argv)
+
+    sets = [load_squad(args.data / name) for name in SETS]
+    per_set = [cases(s) for s in sets]
+    x = np.array([c[0] for cs in per_set for c in cs], dtype=float)
+    fs = np.array([c[1] for cs in per_set for c in cs])
+    fn = np.array([c[2] for cs in per_set for c in cs])
+    margin = np.array([c[3] for cs in per_set for c in cs])
+    which = np.concatenate([np.full(len(cs), i) for i, cs in enumerate(per_set)])
+    # 5-fold cross-validation by article: out-of-fold probabilities choose the threshold
+    fold_of = np.array([zlib.crc32(c[4].encode()) % 5 for cs in per_set for c in cs])
+    decision = weighted_decision(x, fs, fn, which, fold_of, args.c, np.round(np.arange(0.3, 0.71, 0.05), 2))
+    score, threshold, oof = decision.score, decision.threshold, decision.oof
+    for name, f in (
+        ("never the span", score(np.zeros(len(x), bool))),
+        ("always the span", score(np.ones(len(x), bool))),
+        (f"margin > {OLD_MARGIN:g} (before)", score(margin > OLD_MARGIN)),
+        (f"decision (5-fold CV, threshold {threshold:.2f})", score(oof >= threshold)),
+    ):
+        print(f"tune F1, {name}: " + ", ".join(f"{s.name} {v:.3f}" for s, v in zip(sets, f, strict=True)))
+    print("questions: " + ", ".join(f"{s.name} {len(cs)}" for s, cs in zip(sets, per_set, strict=True)))
+
+    scaler, clf = decision.scaler, decision.classifier
+    doc = {
+        **fitted_model(READ_FEATURES, scaler, clf, threshold).to_dict(),
+        "trained": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_on": {s.name: "tune" for s in sets},
+        "learner": f"sklearn LogisticRegression(C={args.c}), weighted by |F1(span) - F1(without)|",
+    }
+    args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    top = sorted(zip(READ_FEATURES, clf.coef_[0], strict=True), key=lambda p: -abs(p[1]))[:8]
+    print("model:", args.out, "; largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in top))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
