@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
+import rag.answer.short_first as short_first
 from rag.answer.citations import without_markers
 from rag.answer.learned import fitted_model
 from rag.answer.read_decision import READ_FEATURES, READ_MODEL_PATH, read_row, read_span_text
@@ -52,6 +54,9 @@ def cases(squad, split: str = "tune"):
         raise SystemExit("the span reader is off (span_reader = false): nothing to train")
     reader.load_full_tokenizer()
     qs = [q for q in squad.questions if q.split == split]
+    # the answers' leads are taken off below, and which sentence is quoted does not depend on them:
+    # answering without the decision lets a model made for other features be retrained
+    short_first.READ_MODEL_PATH = Path(tempfile.gettempdir()) / "no-read-model.json"
     records = read_only(squad, qs, make_answerer(settings, "combined"), progress=True)
     spans = span_model()
     out = []

@@ -74,8 +74,8 @@ def parse_model(data: dict, features: tuple[str, ...] = FEATURES) -> ReaderModel
         raise ReaderModelError(f"reader model: missing or bad field ({type(exc).__name__}: {exc})") from None
     if model.features != features:
         raise ReaderModelError(
-            "reader model was trained on other features than rag.answer computes; "
-            "retrain it with eval/train_reader.py (sentences) or eval/train_decline.py (declining)"
+            "reader model was trained on other features than rag.answer computes; retrain it with the "
+            "eval/train_*.py script that writes it (docs/reader.md, Training)"
         )
     if not len(model.mean) == len(model.scale) == len(model.coef) == len(features):
         raise ReaderModelError("reader model: weights and features differ in number")
@@ -104,7 +104,10 @@ def load_model(path: Path = MODEL_PATH, features: tuple[str, ...] = FEATURES) ->
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ReaderModelError(f"reader model {path}: cannot read it ({exc})") from None
-    return parse_model(data, features)
+    try:
+        return parse_model(data, features)
+    except ReaderModelError as exc:
+        raise ReaderModelError(f"{path}: {exc}") from None
 
 
 @dataclass(frozen=True)
