@@ -206,3 +206,23 @@ def test_a_sentence_that_goes_on_from_the_one_before_is_quoted_with_it():
     quoted = "".join(c.quote for c in ans.citations)
     assert answer_sentence in quoted and cause in quoted
     assert "次磷酸是一种无机酸" not in quoted  # one sentence back, not the paragraph
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "kind", "holds"),
+    [
+        # a name after an occupation, as any report writes it
+        ("一等奖是谁获得的？", "经评选，一等奖由退休教师陈秀兰获得。", "person", True),
+        # a span of working days answers 多长时间
+        ("报销申请须在多长时间内提交？", "报销申请须在返回后15个工作日内提交财务部。", "number", True),
+        ("报销申请须在多长时间内提交？", "报销申请须提交财务部。", "number", False),
+    ],
+)
+def test_occupations_and_working_days_are_kinds_of_answer(question, sentence, kind, holds):
+    assert has_kind(kind, fold(sentence), analyse_question(question)) is holds
+
+
+def test_what_a_person_is_called_asks_for_a_person_what_a_thing_is_called_does_not():
+    assert "person" in analyse_question("三家镇的纪委书记叫什么").kinds
+    assert "person" not in analyse_question("陈秀兰的作品叫什么").kinds
+    assert "person" not in analyse_question("那个地方叫什么").kinds

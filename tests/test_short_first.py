@@ -88,3 +88,28 @@ def test_combined_is_the_default_and_every_name_is_registered():
 )  # fmt: skip
 def test_a_short_answer_leads_only_where_one_thing_is_asked(question, one):
     assert asks_one_thing(as_query(question)) is one
+
+
+CONTEST = (
+    "荷塘村举办首届摄影大赛。本次大赛共收到作品1200余幅。"
+    "经评委会评选，一等奖由退休教师陈秀兰获得，她的作品《晨露》记录了露珠。"
+)
+MANUAL = "第一条 为规范费用管理，制定本办法。第二条 员工出差结束后，报销申请须在返回后15个工作日内提交。"
+FAQ = ("附录 常见问题\n问：高铁票丢失了怎么办？答：可凭12306网站打印的报销凭证报销。"
+       "问：出租车费能否报销？答：可以。")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "expected"),
+    [
+        # the news text: a name after an occupation
+        (CONTEST, "荷塘摄影大赛一等奖是谁获得的", "陈秀兰"),
+        (CONTEST, "陈秀兰的作品叫什么", "晨露"),  # the name of a work is no person's name
+        (MANUAL, "报销申请须在多长时间内提交", "15个工作日"),  # working days are a span of time
+        (FAQ, "高铁票丢了怎么办", "报销凭证"),  # the question line is quoted with its answer
+    ],
+)
+def test_plain_documents_answer_what_they_say(text, question, expected):
+    hit, docs = passage(text)
+    got = answer(ExtractiveAnswerer(), question, [hit], docs)
+    assert not got.abstained and expected in got.text

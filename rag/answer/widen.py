@@ -38,7 +38,8 @@ def widen(
 ) -> list[Piece]:
     """The unit as pieces of offered passages (each quote stays inside its passage), widened to
     what a reader needs: the whole sentence when a chunk boundary cut it; the quotation that an
-    attribution ("…某某表示。") refers to, or the attribution after a bare quotation; for a
+    attribution ("…某某表示。") refers to, or the attribution after a bare quotation; the answer
+    after a quoted question ("问：…？答：…"); for a
     哪里-question, the sentence before that names the place; for a 为什么-question, the
     sentences of the paragraph that give the cause (before: …致使/因…, at most two; after:
     据介绍…, or one naming the person). Parts that no offered passage holds are left out."""
@@ -62,6 +63,12 @@ def widen(
         # "“…”" alone: who said it, and about whom, is the sentence after
         span = sentence_after(text, core[-1][2])
         if span is not None and not is_quotation(text[span[0] : span[1]]) and span[1] - span[0] <= 80:
+            after = cover(span, unit.doc_id, hits, core[-1][0]) or []
+    if not after and core_text.rstrip().endswith(tuple(lexicon().text("text.question_marks"))):
+        # a question ("问：…？答：…" in a list of questions and answers) never answers itself: its
+        # answer is the sentence after
+        span = sentence_after(text, core[-1][2])
+        if span is not None:
             after = cover(span, unit.doc_id, hits, core[-1][0]) or []
     if not before and lexicon().pattern("answers.refers_back", "^(?:{})").match(core_text):
         # "因此，…" stands on the sentence before it: quote that one too (same paragraph, offered)
