@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
@@ -240,10 +242,48 @@ def test_a_span_reader_finding_no_answer_or_no_span_reader_leaves_the_refusal(co
     assert _combined(None)[0].abstained
 
 
-def test_below_the_confirm_probability_the_span_reader_is_not_asked():
+def test_below_the_confirm_probability_a_refusal_the_extractive_checks_made_stays():
     sure = StandInReader("1987年", margin=10)
-    assert _combined(sure)[0].abstained  # P 0.58 < 0.8 (reader.toml)
-    assert sure.asked == []
+    assert _combined(sure)[0].abstained  # P 0.58 < 0.8 (reader.toml); 哪一年…南北 is unknown to it
+
+
+@dataclass(frozen=True)
+class NearRefusal(ExtractiveAnswerer):
+    """The extractive reader, its best sentence scoring `near` (None: its checks stopped it)."""
+
+    near: float | None = None
+
+    def best_score(self, query, hits, documents):
+        return self.near
+
+
+@pytest.mark.parametrize(
+    ("near", "p", "margin", "answered"),
+    [
+        (0.05, 0.05, 1, True),  # above each bar: the learned reader's answer
+        (-0.05, 0.05, 1, False),  # the extractive reader's best was too far from an answer
+        (None, 0.05, 1, False),  # its checks stopped it (a word no document mentions…)
+        (0.05, -0.05, 1, False),  # the decline model is not sure enough
+        (0.05, 0.05, -1, False),  # the span reader is not sure enough
+    ],
+)
+def test_a_refusal_that_came_close_is_answered_where_all_three_readers_agree(
+    monkeypatch, near, p, margin, answered
+):
+    from rag.answer.combined import CombinedAnswerer
+    from rag.answer.learned import LearnedReader
+
+    words = lexicon()
+    score = None if near is None else words.number("reader.combined_rescue_score") + near
+    prob = words.number("reader.combined_rescue_probability") + p
+    reader = StandInReader("1987年", margin=words.number("reader.combined_rescue_margin") + margin)
+    monkeypatch.setattr(CombinedAnswerer, "decision", lambda self, query, hits, found: ([], prob))
+    monkeypatch.setattr(LearnedReader, "declines", lambda self, row: False)
+    hit, docs = passage(SALT_LAKE[0])
+    got = answer(CombinedAnswerer(first=NearRefusal(near=score), spans=reader), SALT_LAKE[1], [hit], docs)
+    assert got.abstained is not answered
+    if answered:
+        assert got.citations[0].quote.startswith("1987年")
 
 
 def test_the_reader_keeps_its_last_reads_and_forgets_them_on_request():
@@ -356,3 +396,14 @@ def test_an_extractive_answer_is_declined_only_where_both_learned_models_reject_
     assert ans.abstained is declined
     if not declined:
         assert ans.citations[0].quote == "鹹海位於中亞。"
+
+
+def test_the_extractive_reader_says_how_close_its_best_sentence_came():
+    from rag.query.analysis import analyse
+
+    hit, docs = passage(SALT_LAKE[0])
+    reader = ExtractiveAnswerer()
+    assert reader.best_score(analyse(SALT_LAKE[1]), [hit], docs) is None  # 南北: a word it never saw
+    answered = analyse("鹹海的湖面是在哪一年分成兩個部份的?")
+    assert not answer(reader, answered, [hit], docs).abstained
+    assert reader.best_score(answered, [hit], docs) >= reader.min_score

@@ -63,7 +63,8 @@ class CombinedAnswerer:
             return first
         row, p = self.decision(query, hits, found)
         sure = p >= self.threshold() and not self.second.declines(row)
-        if not (sure or self.confirmed(query, hits, found[0], p)):
+        confirmed = self.confirmed(query, hits, found[0], p)
+        if not (sure or confirmed or self.rescued(query, hits, documents, found[0], row, p)):
             return first
         return self.learned_answer(query, hits, documents, found)
 
@@ -102,6 +103,32 @@ class CombinedAnswerer:
             return False
         read = self.spans.read(query.rewritten, ranked[0].text(hits))
         return read is not None and read.margin > lexicon().number("reader.combined_confirm_margin")
+
+    def rescued(
+        self,
+        query: Query,
+        hits: Sequence[Hit],
+        documents: Mapping[str, Document],
+        ranked: Sequence[Candidate],
+        row: Sequence[float],
+        p: float,
+    ) -> bool:
+        """Whether a refusal that came close is answered after all: the extractive reader's checks
+        passed and its best sentence scores at least reader.combined_rescue_score (below its own
+        bars), the decline model's P is at least reader.combined_rescue_probability and the span
+        reader clearly finds an answer (by more than reader.combined_rescue_margin) in the learned
+        reader's sentence. The seeds' near-miss questions fail the extractive reader's checks or score
+        lower (docs/reader.md, "A refusal that came close")."""
+        words = lexicon()
+        if self.spans is None or p < words.number("reader.combined_rescue_probability"):
+            return False
+        if self.second.declines(row):
+            return False
+        read = self.spans.read(query.rewritten, ranked[0].text(hits))
+        if read is None or read.margin <= words.number("reader.combined_rescue_margin"):
+            return False
+        best = self.first.best_score(query, hits, documents)
+        return best is not None and best >= words.number("reader.combined_rescue_score")
 
     def learned_answer(
         self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document], found

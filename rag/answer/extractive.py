@@ -219,6 +219,25 @@ class ExtractiveAnswerer:
                 return True
         return False
 
+    def best_score(
+        self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]
+    ) -> float | None:
+        """The score of the best eligible sentence for any part of the question, bars aside (how close
+        a refusal came to an answer); None where its checks (words no document mentions, nothing the
+        collection covers) or the kinds the question needs leave no sentence."""
+        corpus = folded_corpus(documents)
+        units = units_of(hits, documents)
+        ranks = [hits[u.hit_index].rank for u in units]
+        best = None
+        for info in query.parts:
+            if not info.tokens or unknown_terms(info, corpus) or off_collection(info, corpus):
+                continue
+            scored = score_units(known_to(info, corpus), units, ranks, corpus.texts)
+            scored = [s.score for s in scored if s.eligible]
+            if scored:
+                best = max(best or 0.0, max(scored))
+        return best
+
     def abstain(self, question: str, hits: Sequence[Hit]) -> Answer:
         offered = tuple(hits[: self.offer])
         text = f"{NOT_FOUND_PREFIX}能回答这个问题的内容。"
