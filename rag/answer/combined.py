@@ -124,11 +124,12 @@ class CombinedAnswerer:
             return False
         if self.second.declines(row):
             return False
-        read = self.spans.read(query.rewritten, ranked[0].text(hits))
-        if read is None or read.margin <= words.number("reader.combined_rescue_margin"):
-            return False
+        # the extractive reader's scoring (a few ms) before the span reader's pass (tens of ms)
         best = self.first.best_score(query, hits, documents)
-        return best is not None and best >= words.number("reader.combined_rescue_score")
+        if best is None or best < words.number("reader.combined_rescue_score"):
+            return False
+        read = self.spans.read(query.rewritten, ranked[0].text(hits))
+        return read is not None and read.margin > words.number("reader.combined_rescue_margin")
 
     def learned_answer(
         self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document], found
