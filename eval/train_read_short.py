@@ -18,17 +18,14 @@ reader's span never / always / where its margin beats the session 8 rule's 4 / b
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 import rag.answer.short_first as short_first
 from rag.answer.citations import without_markers
-from rag.answer.learned import fitted_model
 from rag.answer.read_decision import READ_FEATURES, READ_MODEL_PATH, read_row, read_span_text
 from rag.answer.short_decision import decided_span, question_words
 from rag.answer.short_first import without_short_answer
@@ -81,7 +78,7 @@ def cases(squad, split: str = "tune"):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from eval.train_short import weighted_decision
+    from eval.train_short import save_decision, weighted_decision
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
@@ -109,16 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tune F1, {name}: " + ", ".join(f"{s.name} {v:.3f}" for s, v in zip(sets, f, strict=True)))
     print("questions: " + ", ".join(f"{s.name} {len(cs)}" for s, cs in zip(sets, per_set, strict=True)))
 
-    scaler, clf = decision.scaler, decision.classifier
-    doc = {
-        **fitted_model(READ_FEATURES, scaler, clf, threshold).to_dict(),
-        "trained": datetime.now(UTC).isoformat(timespec="seconds"),
-        "trained_on": {s.name: "tune" for s in sets},
-        "learner": f"sklearn LogisticRegression(C={args.c}), weighted by |F1(span) - F1(without)|",
-    }
-    args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    top = sorted(zip(READ_FEATURES, clf.coef_[0], strict=True), key=lambda p: -abs(p[1]))[:8]
-    print("model:", args.out, "; largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in top))
+    learner = f"sklearn LogisticRegression(C={args.c}), weighted by |F1(span) - F1(without)|"
+    save_decision(args.out, READ_FEATURES, decision, [s.name for s in sets], learner)
     return 0
 
 

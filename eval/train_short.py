@@ -145,17 +145,26 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("questions: " + ", ".join(f"{s.name} {len(cs)}" for s, cs in zip(sets, per_set, strict=True)))
 
-    scaler, clf = decision.scaler, decision.classifier
-    doc = {
-        **fitted_model(DECISION_FEATURES, scaler, clf, threshold).to_dict(),
-        "trained": datetime.now(UTC).isoformat(timespec="seconds"),
-        "trained_on": {s.name: "tune" for s in sets},
-        "learner": f"sklearn LogisticRegression(C={args.c}), weighted by |F1(span) - F1(sentence)|",
-    }
-    args.out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    top = sorted(zip(DECISION_FEATURES, clf.coef_[0], strict=True), key=lambda p: -abs(p[1]))[:8]
-    print("model:", args.out, "; largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in top))
+    learner = f"sklearn LogisticRegression(C={args.c}), weighted by |F1(span) - F1(sentence)|"
+    save_decision(args.out, DECISION_FEATURES, decision, [s.name for s in sets], learner)
     return 0
+
+
+def save_decision(
+    out: Path, features: tuple[str, ...], decision: Decision, sets: list[str], learner: str
+) -> None:
+    """Write the fitted decision as plain JSON (rag.answer.learned.ReaderModel) and print its largest
+    weights."""
+    clf = decision.classifier
+    doc = {
+        **fitted_model(features, decision.scaler, clf, decision.threshold).to_dict(),
+        "trained": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_on": dict.fromkeys(sets, "tune"),
+        "learner": learner,
+    }
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    top = sorted(zip(features, clf.coef_[0], strict=True), key=lambda p: -abs(p[1]))[:8]
+    print("model:", out, "; largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in top))
 
 
 if __name__ == "__main__":
