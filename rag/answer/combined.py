@@ -63,8 +63,11 @@ class CombinedAnswerer:
             return first
         row, p = self.decision(query, hits, found)
         sure = p >= self.threshold() and not self.second.declines(row)
-        confirmed = self.confirmed(query, hits, found[0], p)
-        if not (sure or confirmed or self.rescued(query, hits, documents, found[0], row, p)):
+        if not (
+            sure
+            or self.confirmed(query, hits, found[0], p)
+            or self.rescued(query, hits, documents, found[0], row, p)
+        ):
             return first
         return self.learned_answer(query, hits, documents, found)
 

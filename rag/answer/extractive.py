@@ -98,6 +98,12 @@ def trim_unit(text: str, info: QuestionInfo, max_chars: int) -> tuple[int, int]:
     return start, clauses[last][1]
 
 
+def _eligible(info: QuestionInfo, units: Sequence[Unit], hits: Sequence[Hit], corpus: Corpus) -> list[Scored]:
+    """The units that may answer `info` (the kinds it needs present), scored."""
+    ranks = [hits[u.hit_index].rank for u in units]
+    return [s for s in score_units(info, units, ranks, corpus.texts) if s.eligible]
+
+
 @dataclass(frozen=True)
 class ExtractiveAnswerer:
     """Quotes the best sentences of the passages, each with its citation; abstains on weak evidence.
@@ -122,10 +128,7 @@ class ExtractiveAnswerer:
         units = units_of(hits, documents)
         quotes: list[list[Piece]] = []
         leads: dict[int, str] = {}  # quote index -> where it comes from, when the quote cannot say
-        for info in query.parts:
-            if not info.tokens or unknown_terms(info, corpus) or off_collection(info, corpus):
-                continue
-            info = known_to(info, corpus)
+        for info in self.checked_parts(query, corpus):
             found = self.best_units(info, units, hits, corpus)
             if found and quotes and self.answered_by(info, found[0], quotes, units, hits, documents):
                 continue
@@ -172,8 +175,7 @@ class ExtractiveAnswerer:
     ) -> list[Scored]:
         """The best eligible unit for one (part of a) question, if it is strong enough; for
         "哪两个地方…" also the best unit of each further document."""
-        ranks = [hits[u.hit_index].rank for u in units]
-        scored = [s for s in score_units(info, units, ranks, corpus.texts) if s.eligible]
+        scored = _eligible(info, units, hits, corpus)
         if not scored:
             return []
         ranked = sorted(scored, key=lambda s: -s.score)
@@ -227,16 +229,22 @@ class ExtractiveAnswerer:
         collection covers) or the kinds the question needs leave no sentence."""
         corpus = folded_corpus(documents)
         units = units_of(hits, documents)
-        ranks = [hits[u.hit_index].rank for u in units]
-        best = None
-        for info in query.parts:
-            if not info.tokens or unknown_terms(info, corpus) or off_collection(info, corpus):
-                continue
-            scored = score_units(known_to(info, corpus), units, ranks, corpus.texts)
-            scored = [s.score for s in scored if s.eligible]
-            if scored:
-                best = max(best or 0.0, max(scored))
-        return best
+        scores = [
+            s.score
+            for info in self.checked_parts(query, corpus)
+            for s in _eligible(info, units, hits, corpus)
+        ]
+        return max(scores, default=None)
+
+    @staticmethod
+    def checked_parts(query: Query, corpus: Corpus) -> list[QuestionInfo]:
+        """The parts of the question its checks let through (words, none the documents never mention,
+        something the collection covers), reduced to the words the collection knows."""
+        return [
+            known_to(info, corpus)
+            for info in query.parts
+            if info.tokens and not unknown_terms(info, corpus) and not off_collection(info, corpus)
+        ]
 
     def abstain(self, question: str, hits: Sequence[Hit]) -> Answer:
         offered = tuple(hits[: self.offer])

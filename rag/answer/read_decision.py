@@ -103,9 +103,8 @@ def read_model(path: Path = READ_MODEL_PATH) -> ReaderModel:
 def leading_span(info: QuestionInfo, quote: str, read: ReadSpan | None) -> str:
     """The span reader's span of `quote` when the decision finds it scores better than the answer
     without it, else ""."""
-    if read is None or not read_span_text(quote, read):
+    text = read_span_text(quote, read) if read is not None else ""
+    if not text:
         return ""
     model = read_model()
-    if model.probability(read_row(info, quote, read)) < model.threshold:
-        return ""
-    return read_span_text(quote, read)
+    return text if model.probability(read_row(info, quote, read)) >= model.threshold else ""

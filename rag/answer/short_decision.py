@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rag.answer.learned import ReaderModel, load_model
 from rag.answer.question_frame import ALNUM as _ALNUM
-from rag.answer.question_frame import frame, wh_classes
+from rag.answer.question_frame import Frame, frame, wh_classes
 from rag.answer.reader_features import TYPES
 from rag.answer.span_features import FEATURES as SPAN_FEATURES
 from rag.answer.span_features import span_rows
@@ -131,7 +131,7 @@ def short_case(info: QuestionInfo, quote: str, answer_text: str, model: TreeMode
         return None  # the whole sentence but its punctuation: nothing shorter to lead with
     p, r = probs[best], rows[best]
     row = [
-        *question_row(info),
+        *question_row(info, fr),
         p,
         math.log(max(p, 1e-6) / max(1 - p, 1e-6)),
         second,
@@ -149,12 +149,12 @@ def short_case(info: QuestionInfo, quote: str, answer_text: str, model: TreeMode
     return ShortCase(Span(text, a, b, p), row)
 
 
-def question_row(info: QuestionInfo) -> list[float]:
-    """What the question asks (QUESTION_FEATURES order)."""
+def question_row(info: QuestionInfo, fr: Frame | None = None) -> list[float]:
+    """What the question asks (QUESTION_FEATURES order); `fr` its frame, when the caller has it."""
     endings, reasons, trailing, *_ = _wording()
     asked = info.folded.rstrip(trailing)
     kinds = set(info.kinds) & set(TYPES)
-    wh = frame(info).wh
+    wh = (fr or frame(info)).wh
     return [
         *(1.0 if wh == c else 0.0 for c in (*wh_classes()[0], "none")),
         *(1.0 if k in kinds else 0.0 for k in TYPES),
