@@ -78,7 +78,7 @@ def cases(squad, split: str = "tune"):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from eval.train_short import save_decision, weighted_decision
+    from eval.train_short import columns, save_decision, weighted_decision
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
@@ -88,13 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
     sets = [load_squad(args.data / name) for name in SETS]
     per_set = [cases(s) for s in sets]
-    x = np.array([c[0] for cs in per_set for c in cs], dtype=float)
-    fs = np.array([c[1] for cs in per_set for c in cs])
-    fn = np.array([c[2] for cs in per_set for c in cs])
-    margin = np.array([c[3] for cs in per_set for c in cs])
-    which = np.concatenate([np.full(len(cs), i) for i, cs in enumerate(per_set)])
+    (x, fs, fn, margin, arts), which = columns(per_set)
     # 5-fold cross-validation by article: out-of-fold probabilities choose the threshold
-    fold_of = np.array([zlib.crc32(c[4].encode()) % 5 for cs in per_set for c in cs])
+    fold_of = np.array([zlib.crc32(str(a).encode()) % 5 for a in arts])
     decision = weighted_decision(x, fs, fn, which, fold_of, args.c, np.round(np.arange(0.3, 0.71, 0.05), 2))
     score, threshold, oof = decision.score, decision.threshold, decision.oof
     for name, f in (

@@ -66,6 +66,14 @@ def cases(squad, split: str = "tune"):
     return out
 
 
+def columns(per_set: list[list[tuple]]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Each field of the sets' case tuples as one array over all sets (the first, the feature rows, as
+    floats), and the set each row comes from."""
+    fields = [np.array([c[i] for cs in per_set for c in cs]) for i in range(len(per_set[0][0]))]
+    fields[0] = fields[0].astype(float)
+    return fields, np.concatenate([np.full(len(cs), i) for i, cs in enumerate(per_set)])
+
+
 @dataclass
 class Decision:
     """A fitted "show it?" decision and how it scores out of fold."""
@@ -120,12 +128,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sets = [load_squad(args.data / name) for name in SETS]
     per_set = [cases(s) for s in sets]
-    x = np.array([c[0] for cs in per_set for c in cs], dtype=float)
-    fs = np.array([c[1] for cs in per_set for c in cs])
-    fn = np.array([c[2] for cs in per_set for c in cs])
-    ft = np.array([c[3] for cs in per_set for c in cs])
-    which = np.concatenate([np.full(len(cs), i) for i, cs in enumerate(per_set)])
-    arts = [c[4] for cs in per_set for c in cs]
+    (x, fs, fn, ft, arts), which = columns(per_set)
     # 5-fold cross-validation by article: out-of-fold probabilities choose the threshold
     fold_of = np.array([int(a[-6:], 16) % 5 for a in arts])
     decision = weighted_decision(x, fs, fn, which, fold_of, args.c, np.round(np.arange(0.2, 0.81, 0.02), 2))
