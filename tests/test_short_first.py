@@ -113,3 +113,19 @@ def test_plain_documents_answer_what_they_say(text, question, expected):
     hit, docs = passage(text)
     got = answer(ExtractiveAnswerer(), question, [hit], docs)
     assert not got.abstained and expected in got.text
+
+
+NOTICE_TITLE = "關於舉辦2025年度員工運動會的通知"
+NOTICE = (NOTICE_TITLE + "\n各部門：\n公司決定於2025年10月18日在市體育中心舉辦年度員工運動會。"
+          "請各部門於9月30日前報名。")  # fmt: skip
+
+
+@pytest.mark.parametrize("reader", [ExtractiveAnswerer(), LearnedReader()], ids=["extractive", "learned"])
+def test_a_documents_title_line_is_never_quoted_as_the_answer(reader):
+    # the heading shares the most words with the question (运动会, 举办), and even a year, but does
+    # not say when
+    doc = Document(id="notice.txt", title=NOTICE_TITLE, text=NOTICE)
+    hit = Hit(Chunk("c1", doc.id, NOTICE, 0, len(NOTICE)), 1.0, 1, ("gold",), doc.title)
+    got = answer(reader, "运动会什么时候举办", [hit], {doc.id: doc})
+    assert not got.abstained and "10月18日" in got.citations[0].quote
+    assert all(c.quote != NOTICE_TITLE for c in got.citations)

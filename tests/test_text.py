@@ -15,6 +15,7 @@ from rag.zh.text import (
     char_bigrams,
     fold,
     fold_with_map,
+    is_title_line,
     is_traditional,
     original_span,
     split_sentences,
@@ -251,3 +252,9 @@ def test_user_words_reach_the_tokenizer(tmp_path):
     finally:
         use_lexicon([])
     assert "防控督查组" not in tokenize("成立防控督查组")
+
+
+def test_a_title_line_is_the_title_folded_and_nothing_else():
+    assert is_title_line(" 關於舉辦運動會的通知 ", "关于举办运动会的通知")
+    assert not is_title_line("关于举办运动会的通知如下：", "关于举办运动会的通知")
+    assert not is_title_line("", "")

@@ -28,7 +28,7 @@ from rag.retrieve.sentence_scoring import Scored, demote_other_places, score_uni
 from rag.retrieve.units import Unit, preceding_context, units_of
 from rag.types import Answer, Citation, Document, Hit
 from rag.zh.lexicon import lexicon, lexicon_cached
-from rag.zh.text import fold
+from rag.zh.text import fold, is_title_line
 
 NOT_FOUND_PREFIX = lexicon().text("answers.not_found_prefix")
 
@@ -99,7 +99,8 @@ def trim_unit(text: str, info: QuestionInfo, max_chars: int) -> tuple[int, int]:
 
 
 def _eligible(info: QuestionInfo, units: Sequence[Unit], hits: Sequence[Hit], corpus: Corpus) -> list[Scored]:
-    """The units that may answer `info` (the kinds it needs present), scored."""
+    """The units that may answer `info` (the kinds it needs present), scored; never a title line."""
+    units = [u for u in units if not is_title_line(u.text, hits[u.hit_index].title)]
     ranks = [hits[u.hit_index].rank for u in units]
     return [s for s in score_units(info, units, ranks, corpus.texts) if s.eligible]
 

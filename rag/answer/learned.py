@@ -26,6 +26,7 @@ from rag.query.analysis import Query, as_query
 from rag.query.question import QuestionInfo
 from rag.types import Answer, Document, Hit
 from rag.zh.sentences import quotable_sentences
+from rag.zh.text import is_title_line
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
 
@@ -141,11 +142,8 @@ def picked_sentences(
 ) -> set[int]:
     """The sentences (offsets into the hit's chunk) that overlap a citation."""
     base, doc = hit.chunk.start, hit.chunk.doc_id
-    return {
-        k
-        for k, (a, b) in enumerate(spans)
-        if any(d == doc and base + a < e and s < base + b for d, s, e in cited)
-    }
+    overlaps = [(s - base, e - base) for d, s, e in cited if d == doc]
+    return {k for k, (a, b) in enumerate(spans) if any(a < e and s < b for s, e in overlaps)}
 
 
 def rank_sentences(
@@ -164,8 +162,11 @@ def rank_sentences(
         title = hit.title or (doc.title if doc else "")
         spans = quotable_sentences(hit.chunk.text)
         picked = picked_sentences(hit, spans, cited)
-        rows = passage_features(query.whole, [hit.chunk.text[a:b] for a, b in spans], title, picked, declined)
-        out += [Candidate(model.probability(r), i, s, tuple(r)) for r, s in zip(rows, spans, strict=True)]
+        texts = [hit.chunk.text[a:b] for a, b in spans]
+        rows = passage_features(query.whole, texts, title, picked, declined)
+        # a heading (the title line) states no answer
+        keep = [(r, s) for r, s, t in zip(rows, spans, texts, strict=True) if not is_title_line(t, title)]
+        out += [Candidate(model.probability(r), i, s, tuple(r)) for r, s in keep]
     return sorted(out, key=lambda c: -c.probability)
 
 

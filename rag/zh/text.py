@@ -239,3 +239,11 @@ def char_bigrams(text: str) -> list[str]:
 def has_han(text: str) -> bool:
     """Whether the text holds any Chinese character (a question in English does not)."""
     return _HAN_RE.search(text) is not None
+
+
+def is_title_line(sentence: str, title: str) -> bool:
+    """Whether a sentence is the document's title line (its heading, repeated at the top of the text):
+    it names the topic and so shares the most words with any question about it, but states no fact
+    to quote as an answer (the citation shows the title anyway)."""
+    folded = fold(sentence).strip()
+    return bool(folded) and folded == fold(title).strip()
