@@ -242,3 +242,11 @@ def test_a_question_word_that_ends_like_a_post_is_not_an_unknown_post():
     corpus = Corpus(texts={"d": text}, joined=text)
     assert unknown_terms(analyse("主跑道有多长？").whole, corpus) == []
     assert unknown_terms(analyse("机场的县长是谁？").whole, corpus) == ["县长"]
+
+
+@pytest.mark.parametrize(
+    ("question", "listing"),
+    [("“四看”是看哪四个方面", True), ("有哪些措施", True), ("哪个部门负责", False), ("问责了多少人", False)],
+)
+def test_a_question_asking_for_several_items_is_a_listing(question, listing):
+    assert analyse_question(question).listing is listing

@@ -407,3 +407,42 @@ def test_the_extractive_reader_says_how_close_its_best_sentence_came():
     answered = analyse("鹹海的湖面是在哪一年分成兩個部份的?")
     assert not answer(reader, answered, [hit], docs).abstained
     assert reader.best_score(answered, [hit], docs) >= reader.min_score
+
+
+def _repick(question: str, quoted: float, runner_up: float, margins: tuple[float, float]):
+    """CombinedAnswerer.repicked on WHERE's passage: the quote (its first sentence, learned probability
+    `quoted`) against the second (probability `runner_up`), read with these span margins."""
+    from rag.answer.combined import CombinedAnswerer
+    from rag.answer.learned import Candidate
+    from rag.query.analysis import as_query
+
+    hit, _ = passage(WHERE[0])
+    first, second = "鹹海位於中亞。", "1987年，鹹海分成南、北兩部份，稱為南鹹海和北鹹海。"
+    at = [(WHERE[0].index(s), WHERE[0].index(s) + len(s)) for s in (first, second)]
+    ranked = [Candidate(quoted, 0, at[0], ()), Candidate(runner_up, 0, at[1], ())]
+    reader = ReaderByPassage({"位於中亞": ("中亞", margins[0]), "1987年": ("南鹹海", margins[1])})
+    got = CombinedAnswerer(spans=reader).repicked(as_query(question), first, quoted, [hit], ranked)
+    return got, reader
+
+
+def test_a_quote_both_models_doubt_gives_way_to_the_runner_up_the_span_reader_prefers():
+    doubted = lexicon().number("reader.combined_repick_probability") - 0.2
+    got, reader = _repick(WHERE[1], doubted, 0.3, (-4.0, 3.0))
+    assert got is not None and got.probability == 0.3
+    assert len(reader.asked) == 2  # the quote and the runner-up
+    # margin + ln(probability) decides: a runner-up read as surely but far less likely loses
+    assert _repick(WHERE[1], doubted, 0.06, (2.0, 3.0))[0] is None
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted", "runner_up"),
+    [
+        (WHERE[1], 0.95, 0.3),  # the learned model is sure of the quote
+        (WHERE[1], 0.3, 0.01),  # the runner-up is below the floor
+        ("鹹海為什麼分成南、北兩部份?", 0.3, 0.3),  # a reason is no span
+        ("鹹海的變化有哪四個方面?", 0.3, 0.3),  # nor is a list
+    ],
+)
+def test_a_quote_is_kept_where_the_repick_does_not_apply(question, quoted, runner_up):
+    got, reader = _repick(question, quoted, runner_up, (-4.0, 8.0))
+    assert got is None and reader.asked == []  # not even read

@@ -9,6 +9,7 @@ refuses them before any reader runs. docs/reader.md has the figures."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -17,10 +18,12 @@ from rag.answer.decline import DECLINE_FEATURES
 from rag.answer.extractive import ExtractiveAnswerer, stream_built
 from rag.answer.learned import Candidate, LearnedReader, citation_marks, load_model
 from rag.answer.reader_features import FEATURES
+from rag.answer.short_decision import asks_reason
 from rag.answer.short_first import asks_one_thing, with_short_answer, without_short_answer
 from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
 from rag.zh.lexicon import lexicon
+from rag.zh.text import fold
 
 if TYPE_CHECKING:
     from rag.answer.qa_reader import QAReader
@@ -137,8 +140,12 @@ class CombinedAnswerer:
     def learned_answer(
         self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document], found
     ) -> Answer:
-        """The learned reader's quote, its short answer decided as for the extractive reader's answers
-        (the decision was trained so)."""
+        """The learned reader's quote (or the runner-up the span reader prefers, `repicked`), its short
+        answer decided as for the extractive reader's answers (the decision was trained so)."""
+        ranked = found[0]
+        alternative = self.repicked(query, ranked[0].text(hits), ranked[0].probability, hits, ranked)
+        if alternative is not None:
+            found = ([alternative, *(c for c in ranked if c is not alternative)], None)
         return with_short_answer(
             query, without_short_answer(self.second.quote(query, hits, documents, *found)), self.spans
         )
@@ -163,7 +170,9 @@ class CombinedAnswerer:
         quoted = max((c.probability for c in ranked if c.row[_PICK]), default=0.0)
         if ranked[0].probability - quoted > margin:
             best = ranked
-        elif (alternative := self.doubted(query, first, hits, ranked)) is not None:
+        elif (alternative := self.doubted(query, first, hits, ranked)) is not None or (
+            alternative := self.repicked(query, first.citations[0].quote, quoted, hits, ranked)
+        ) is not None:
             best = [alternative, *(c for c in ranked if c is not alternative)]
         else:
             return None
@@ -193,6 +202,37 @@ class CombinedAnswerer:
         found = self.spans.read(query.rewritten, other.text(hits))
         sure = found is not None and found.margin > words.number("reader.combined_alternative_margin")
         return other if sure else None
+
+    def repicked(
+        self, query: Query, quote: str, quoted: float, hits: Sequence[Hit], ranked: Sequence[Candidate]
+    ) -> Candidate | None:
+        """Where the learned model doubts the quote too (its probability `quoted` is below
+        reader.combined_repick_probability), the span reader compares it with the learned reader's
+        best other sentences (among its first reader.combined_repick_depth, of probability at least
+        reader.combined_repick_floor): the one whose span margin + reader.combined_repick_weight x
+        ln(probability) is highest is quoted; None keeps the quote. docs/reader.md, "The span reader
+        compares the doubtful quote with the runners-up"."""
+        info, words = query.whole, lexicon()
+        if self.spans is None or not quote or not asks_one_thing(query):
+            return None
+        if info.multi or info.listing or asks_reason(info):
+            return None  # a list, a reason or a way is no span for the reader to find
+        if quoted >= words.number("reader.combined_repick_probability"):
+            return None
+        floor, own = words.number("reader.combined_repick_floor"), fold(quote).strip()
+        top = ranked[: int(words.number("reader.combined_repick_depth"))]
+        others = [c for c in top if c.probability >= floor and fold(c.text(hits)).strip() != own]
+        if not others:
+            return None
+        weight = words.number("reader.combined_repick_weight")
+
+        def worth(text: str, probability: float) -> float:
+            read = self.spans.read(query.rewritten, text)
+            margin = read.margin if read is not None else -math.inf
+            return margin + weight * math.log(max(probability, 1e-4))
+
+        value, best = max(((worth(c.text(hits), c.probability), c) for c in others), key=lambda vc: vc[0])
+        return best if value > worth(quote, quoted) else None
 
     def threshold(self) -> float:
         if self.min_probability is not None:

@@ -85,6 +85,12 @@ def reads_well(text: str) -> bool:
     )
 
 
+def asks_reason(info: QuestionInfo) -> bool:
+    """Whether the question asks for a reason or a way (reader.short_reason_words): its answer is a
+    clause ("因为…"), rarely a span."""
+    return any(w in info.folded for w in _wording()[1])
+
+
 def question_words(folded: str) -> int:
     """How many question words (reader.wh_classes, longest first, not overlapping) a question holds:
     "多少轮、多少次" asks for two answers, and one span cannot be both."""
@@ -151,7 +157,7 @@ def short_case(info: QuestionInfo, quote: str, answer_text: str, model: TreeMode
 
 def question_row(info: QuestionInfo, fr: Frame | None = None) -> list[float]:
     """What the question asks (QUESTION_FEATURES order); `fr` its frame, when the caller has it."""
-    endings, reasons, trailing, *_ = _wording()
+    endings, _, trailing, *_ = _wording()
     asked = info.folded.rstrip(trailing)
     kinds = set(info.kinds) & set(TYPES)
     wh = (fr or frame(info)).wh
@@ -163,7 +169,7 @@ def question_row(info: QuestionInfo, fr: Frame | None = None) -> list[float]:
         float(question_words(info.folded)),
         math.log1p(len(info.folded)),
         1.0 if asked.endswith(endings) else 0.0,
-        1.0 if any(w in info.folded for w in reasons) else 0.0,
+        1.0 if asks_reason(info) else 0.0,
     ]
 
 
