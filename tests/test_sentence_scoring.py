@@ -226,3 +226,46 @@ def test_what_a_person_is_called_asks_for_a_person_what_a_thing_is_called_does_n
     assert "person" in analyse_question("三家镇的纪委书记叫什么").kinds
     assert "person" not in analyse_question("陈秀兰的作品叫什么").kinds
     assert "person" not in analyse_question("那个地方叫什么").kinds
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holds"),
+    [
+        # what encyclopaedias answer 何时 with besides calendar dates
+        ("中國在其東漢時期發展出較為成熟的青瓷製法。", True),
+        ("元朝至順元年，孟子被加封為亞聖公。", True),
+        ("漢地十八省的說法始於康熙七年。", True),
+        ("天城文在19世紀晚期成為標準。", True),
+        ("盤古大陸在侏羅紀開始分裂。", True),
+        ("成年禮在秋季舉行。", True),
+        ("廣場在傍晚時份變成夜總會。", True),
+        # a span of years, a school grade or youth is no time
+        ("十年来他一直过著轻松的生活。", False),
+        ("他读三年级时开始游泳。", False),
+        ("这一措施十分明确。", False),
+    ],
+)
+def test_a_sentence_holds_a_time_beyond_calendar_dates(sentence, holds):
+    assert has_kind("date", fold(sentence), analyse_question("这是在什么时候？")) is holds
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("巴西再次主辦世界盃是在哪一年?", False),  # a year
+        ("巴西在哪次的世界盃奪冠?", False),  # an event
+        ("伽利略在哪本著作中做了介紹?", False),  # a book
+        ("他在哪工作?", True),
+        ("他在哪个城市工作?", True),
+    ],
+)
+def test_zai_na_asks_for_a_place_only_when_no_time_or_thing_follows(question, place):
+    assert ("place" in analyse_question(question).kinds) is place
+
+
+def test_a_located_head_counts_when_the_sentence_says_it_without_its_word_for_a_place():
+    # 原生地 / 出生地 asked, "原生于" / "出生于" written
+    info = analyse_question("软枝黄蝉的原生地在哪里？")
+    assert has_kind("place", fold("软枝黄蝉为夹竹桃科黄蝉属植物，原生于巴西。"), info)
+    assert not has_kind("place", fold("软枝黄蝉为夹竹桃科植物，现广植于巴西。"), info)
+    assert analyse_question("他的住处在哪里").located == ("住处",)  # no stem across 的

@@ -135,10 +135,18 @@ def _dates(folded: str) -> tuple[str, ...]:
 
 
 def _located(folded: str, tokens: Sequence[str]) -> tuple[str, ...]:
-    """The head noun (last token) of what a 哪里-question asks the place of."""
+    """The head noun (last token) of what a 哪里-question asks the place of, and without its last
+    character when that is a word for a place (原生地: 原生, as "原生于巴西" says it)."""
     m = _patterns().located.search(folded)
     inside = [t for t in tokens if m and t in m.group(1)]
-    return (max(inside, key=lambda t: m.group(1).rfind(t)),) if inside else ()
+    if not inside:
+        return ()
+    head = max(inside, key=lambda t: m.group(1).rfind(t))
+    what = m.group(1)
+    before = what[:-1].rsplit("的", 1)[-1]  # "的原生地": 原生
+    place_word = what[-1] in lexicon().text("questions.asks.located_heads")
+    stem = before[-2:] if place_word and len(before) >= 2 else ""
+    return (head, stem) if stem and stem != head else (head,)
 
 
 def analyse_question(question: str) -> QuestionInfo:
