@@ -269,3 +269,19 @@ def test_a_located_head_counts_when_the_sentence_says_it_without_its_word_for_a_
     assert has_kind("place", fold("软枝黄蝉为夹竹桃科黄蝉属植物，原生于巴西。"), info)
     assert not has_kind("place", fold("软枝黄蝉为夹竹桃科植物，现广植于巴西。"), info)
     assert analyse_question("他的住处在哪里").located == ("住处",)  # no stem across 的
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "asked"),
+    [
+        ("關島哪個城市的人口最多？", "person", False),  # 人口 is no person
+        ("中華民國政府撤退至臺灣於西元幾年?", "date", True),  # a year of the calendar
+        ("哪个干部被问责？", "person", True),
+    ],
+)
+def test_what_kind_of_answer_a_question_asks(question, kind, asked):
+    assert (kind in analyse_question(question).kinds) is asked
+
+
+def test_how_much_time_asks_for_a_span_of_time():
+    assert analyse_question("從南竿到東引要花費多少時間？").measure == "时长"
