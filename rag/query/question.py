@@ -135,8 +135,9 @@ def _dates(folded: str) -> tuple[str, ...]:
 
 
 def _located(folded: str, tokens: Sequence[str]) -> tuple[str, ...]:
-    """The head noun (last token) of what a 哪里-question asks the place of, and without its last
-    character when that is a word for a place (原生地: 原生, as "原生于巴西" says it)."""
+    """The head noun (last token) of what a 哪里-question asks the place of; and when that ends in
+    a word for a place (questions.asks.located_heads), the two characters before it, as a sentence
+    says it without that word ("的原生地在哪里": 原生, for "原生于巴西")."""
     m = _patterns().located.search(folded)
     inside = [t for t in tokens if m and t in m.group(1)]
     if not inside:
