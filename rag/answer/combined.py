@@ -168,10 +168,11 @@ class CombinedAnswerer:
         if not ranked:
             return None
         quoted = max((c.probability for c in ranked if c.row[_PICK]), default=0.0)
+        quote = first.citations[0].quote if first.citations else ""  # "": nothing to repick
         if ranked[0].probability - quoted > margin:
             best = ranked
         elif (alternative := self.doubted(query, first, hits, ranked)) is not None or (
-            alternative := self.repicked(query, first.citations[0].quote, quoted, hits, ranked)
+            alternative := self.repicked(query, quote, quoted, hits, ranked)
         ) is not None:
             best = [alternative, *(c for c in ranked if c is not alternative)]
         else:
