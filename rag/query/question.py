@@ -139,11 +139,11 @@ def _located(folded: str, tokens: Sequence[str]) -> tuple[str, ...]:
     a word for a place (questions.asks.located_heads), the two characters before it, as a sentence
     says it without that word ("的原生地在哪里": 原生, for "原生于巴西")."""
     m = _patterns().located.search(folded)
-    inside = [t for t in tokens if m and t in m.group(1)]
+    what = m.group(1) if m else ""
+    inside = [t for t in tokens if t in what]
     if not inside:
         return ()
-    head = max(inside, key=lambda t: m.group(1).rfind(t))
-    what = m.group(1)
+    head = max(inside, key=what.rfind)
     before = what[:-1].rsplit("的", 1)[-1]  # "的原生地": 原生
     place_word = what[-1] in lexicon().text("questions.asks.located_heads")
     stem = before[-2:] if place_word and len(before) >= 2 else ""
