@@ -11,6 +11,7 @@ from rag.answer.extractive import NOT_FOUND_PREFIX, ExtractiveAnswerer, answer
 from rag.query.question import QuestionInfo, analyse_question, split_question
 from rag.retrieve.sentence_scoring import rerank, retrieve_for
 from rag.types import Answer, Chunk, Document, Hit
+from rag.zh.text import fold
 
 ANJU = """安居区纪委监委：疫情防控不放松
 
@@ -250,3 +251,64 @@ def test_a_question_word_that_ends_like_a_post_is_not_an_unknown_post():
 )
 def test_a_question_asking_for_several_items_is_a_listing(question, listing):
     assert analyse_question(question).listing is listing
+
+
+_GUN = "衝鋒槍\n\nPP-19衝鋒槍可以連發，每分鐘可以發射700發子彈，由突擊步槍改造而成。"
+_CALENDAR = "曆法\n\n回歸年是太陽兩次通過春分點的時間間隔，約為365.2422日。"
+
+
+def _gun_collection() -> tuple[list[Hit], dict[str, Document]]:
+    docs = {
+        "g.txt": Document(id="g.txt", title="衝鋒槍", text=_GUN),
+        "c.txt": Document(id="c.txt", title="曆法", text=_CALENDAR),
+    }
+    return [Hit(Chunk("g.txt:0", "g.txt", _GUN, 0, len(_GUN)), 1.0, 1, ("bm25",), "衝鋒槍")], docs
+
+
+def test_an_answer_from_a_document_about_something_else_is_declined():
+    """A question whose article is not in the collection (回歸年 and 朔望月 are what it is about) was
+    answered from the passage it shares 19 and 可以 with; the collection does mention 回歸年
+    elsewhere, so the collection-wide check lets it through."""
+    from rag.answer.combined import CombinedAnswerer
+    from rag.query.analysis import analyse
+
+    hits, docs = _gun_collection()
+    combined = CombinedAnswerer(spans=None)
+    asked = "19回歸年可以換算成多少朔望月？"
+    assert not combined.answered(analyse(asked), hits, docs).abstained  # the readers alone answer
+    declined = answer(combined, asked, hits, docs)
+    assert declined.abstained and declined.text.startswith(NOT_FOUND_PREFIX)
+    # the same passage still answers a question about what it does say
+    ans = answer(combined, "PP-19衝鋒槍每分鐘可以發射多少發子彈？", hits, docs)
+    assert not ans.abstained and "700" in ans.text
+
+
+def test_topic_share_counts_each_topic_word_once_over_the_cited_texts():
+    from rag.answer.corpus import topic_share, topic_words
+    from rag.query.analysis import analyse
+
+    info = analyse("19回歸年可以換算成多少朔望月？").whole
+    words = set(topic_words(info))
+    assert {"回归年", "朔望月", "19"} <= words
+    gun, calendar = fold(_GUN), fold(_CALENDAR)
+    in_gun = {w for w in words if w in gun}
+    assert topic_share(info, [gun]) == len(in_gun) / len(words) <= 0.25
+    both = {w for w in words if w in gun or w in calendar}
+    assert topic_share(info, [gun, calendar]) == len(both) / len(words) > len(in_gun) / len(words)
+    assert topic_share(analyse("它在哪里？").whole, [gun]) is None  # names no topic: nothing to check
+
+
+def test_a_quote_that_repeats_the_questions_name_is_kept_though_jieba_split_the_name():
+    """jieba reads 漢地十八省是從何時開始產生的 as 是从, 开始, 产生, 省: only 省 is in the document, a
+    quarter of the topic words, but the quote names 漢地十八省 as the question does."""
+    from rag.answer.combined import CombinedAnswerer
+    from rag.answer.corpus import topic_share
+    from rag.query.analysis import analyse
+
+    text = "清朝\n\n康熙七年，陝西省正式分為陝西、甘肅二省，自此形成了所謂「漢地十八省」的格局。"
+    docs = {"q.txt": Document(id="q.txt", title="清朝", text=text)}
+    hits = [Hit(Chunk("q.txt:0", "q.txt", text, 0, len(text)), 1.0, 1, ("bm25",), "清朝")]
+    asked = "漢地十八省是從何時開始產生的？"
+    assert topic_share(analyse(asked).whole, [fold(text)]) <= 0.25
+    ans = answer(CombinedAnswerer(spans=None), asked, hits, docs)
+    assert not ans.abstained and "康熙七年" in ans.text

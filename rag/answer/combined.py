@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rag.answer.corpus import folded_corpus, topic_share
 from rag.answer.decline import DECLINE_FEATURES
 from rag.answer.extractive import ExtractiveAnswerer, stream_built
 from rag.answer.learned import Candidate, LearnedReader, citation_marks, load_model
@@ -24,6 +25,7 @@ from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
 from rag.zh.lexicon import lexicon
 from rag.zh.text import fold
+from rag.zh.words import longest_common_run
 
 if TYPE_CHECKING:
     from rag.answer.qa_reader import QAReader
@@ -55,6 +57,13 @@ class CombinedAnswerer:
         yield from stream_built(self.build(as_query(question), hits, documents))
 
     def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
+        ans = self.answered(query, hits, documents)
+        if not ans.abstained and self.off_topic(query, ans, documents):
+            return self.first.abstain(query.rewritten, hits)
+        return ans
+
+    def answered(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
+        """The answer before the topic check (`off_topic`)."""
         first = self.first.build(query, hits, documents)
         if not first.abstained:
             ans = self.switched(query, first, hits, documents) or with_short_answer(query, first, self.spans)
@@ -78,6 +87,26 @@ class CombinedAnswerer:
         """The decline model's row and P(the passages answer), from the learned reader's reading."""
         row = self.second.decline_features(query.whole, *found, hits)
         return row, load_model(self.second.decline_path, DECLINE_FEATURES).probability(row)
+
+    @staticmethod
+    def off_topic(query: Query, ans: Answer, documents: Mapping[str, Document]) -> bool:
+        """Whether the documents the answer cites (text and title) mention at most
+        reader.combined_topic_share of the question's topic words: an answer taken from an article
+        about something else, because the one it asks about is not in the collection, unless the
+        quotes repeat reader.combined_topic_run characters of the question in a row (docs/reader.md,
+        "Answers whose sources do not mention the question's topic")."""
+        texts = folded_corpus(documents).texts
+        cited = {c.doc_id for c in ans.citations}
+        folded = [texts[d] + "\n" + fold(documents[d].title) for d in cited if d in texts]
+        if not folded:
+            return False  # nothing cited to check
+        share = topic_share(query.whole, folded)
+        if share is None or share > lexicon().number("reader.combined_topic_share"):
+            return False
+        # jieba may split the very name the question asks about (漢地十八省 -> 是从, 开始, 产生, 省):
+        # a quote that repeats a long run of the question is about what it names
+        quoted = fold("".join(c.quote for c in ans.citations))
+        return longest_common_run(query.whole.folded, quoted) < lexicon().number("reader.combined_topic_run")
 
     def unsupported(
         self, query: Query, ans: Answer, hits: Sequence[Hit], documents: Mapping[str, Document]

@@ -4,7 +4,7 @@ name a person or place and which words the documents use at all."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -68,6 +68,15 @@ def topic_words(info: QuestionInfo) -> list[str]:
     for a, b in pairs:
         words += re.findall(f"{re.escape(a)}([^{re.escape(b)}]+){re.escape(b)}", info.folded)
     return [w for w in (*words, *info.names, *info.entities) if w not in deictic]
+
+
+def topic_share(info: QuestionInfo, folded_texts: Sequence[str]) -> float | None:
+    """The share of the question's topic words (`topic_words`, each counted once) that the folded
+    texts mention; None when the question names no topic."""
+    words = set(topic_words(info))
+    if not words:
+        return None
+    return sum(any(w in text for text in folded_texts) for w in words) / len(words)
 
 
 def off_collection(info: QuestionInfo, corpus: Corpus) -> bool:
