@@ -162,6 +162,10 @@ def test_a_sentence_holds_a_person_or_place_by_the_dictionary_tags(question, sen
         # a large count leaves out 个 before what it counts
         ("人類視網膜中共有多少個視杆細胞?", "视网膜里一共约有600万视锥细胞和1.25亿视杆细胞。", True),
         ("人類視網膜中共有多少個視杆細胞?", "视网膜的研究经费达1.25亿元。", False),
+        # ... and so does a count in Chinese numerals, or of hours, right before what it counts
+        ("內蒙古在清朝時有多少旗？", "乾隆以后定为二十四部,共四十九旗,设六盟。", True),
+        ("內蒙古在清朝時有多少旗？", "乾隆以后定为二十四部,设六盟。", False),
+        ("新生兒一天要睡超過多少個小時?", "新生儿达到每天18小时以上。", True),
     ],
 )
 def test_a_count_is_of_what_the_question_counts(question, sentence, holds):

@@ -4,6 +4,7 @@ name a person or place and which words the documents use at all."""
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -72,8 +73,9 @@ def topic_words(info: QuestionInfo) -> list[str]:
 
 def topic_share(info: QuestionInfo, folded_texts: Sequence[str]) -> float | None:
     """The share of the question's topic words (`topic_words`, each counted once) that the folded
-    texts mention; None when the question names no topic."""
-    words = set(topic_words(info))
+    texts mention; None when the question names no topic. Numbers are left out: a text may write
+    them otherwise (1公尺95公分 is 一九點五公尺)."""
+    words = {w for w in topic_words(info) if w.strip(string.digits + ".,")}
     if not words:
         return None
     return sum(any(w in text for text in folded_texts) for w in words) / len(words)

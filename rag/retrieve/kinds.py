@@ -69,7 +69,7 @@ def has_kind(kind: str, folded: str, info: QuestionInfo) -> bool:
         if info.measure:
             asked = any(same_measure(info.measure, m) for _, m in nums)
             return asked or _scaled_count(counted_text, info, noun)
-        return bool(nums)
+        return bool(nums) or _scaled_count(counted_text, info, noun)
     if kind == "place" and info.located:
         # the place must be in a sentence about what is located, not in the next one
         return any(
@@ -141,9 +141,10 @@ _NON_WORD = re.compile(r"\W")
 
 
 def _scaled_count(folded: str, info: QuestionInfo, noun: str) -> bool:
-    """A large count written without the general measure word: "1.25亿视杆细胞" answers
-    "多少个视杆细胞" (measures.general, measures.scales), when the counted `noun` follows it."""
-    if not noun or info.measure not in lexicon().text("measures.general"):
+    """A count written without the general measure word, the counted `noun` right after it:
+    "1.25亿视杆细胞" answers "多少个视杆细胞" (measures.general, measures.scales), "18小时" answers
+    "多少个小时", "四十九旗" answers "多少旗" (旗 is no measure word the question could ask with)."""
+    if not noun or (info.measure and info.measure not in lexicon().text("measures.general")):
         return False
     return _scaled_pattern(noun).search(folded) is not None
 
@@ -151,9 +152,9 @@ def _scaled_count(folded: str, info: QuestionInfo, noun: str) -> bool:
 @lexicon_cached
 @lru_cache(maxsize=64)
 def _scaled_pattern(noun: str) -> re.Pattern[str]:
-    """A number, a scale word (万, 亿) and `noun`: compiled once per question, not per sentence."""
+    """A number, maybe a scale word (万, 亿), and `noun`: compiled once per question, not per sentence."""
     numerals, scales = lexicon().text("measures.numerals"), lexicon().text("measures.scales")
-    return re.compile(rf"(?:\d+(?:\.\d+)?|[{numerals}]+)\s*[{scales}]\s*{re.escape(noun)}")
+    return re.compile(rf"(?:\d+(?:\.\d+)?|[{numerals}]+)\s*[{scales}]?\s*{re.escape(noun)}")
 
 
 def anchored(folded: str, info: QuestionInfo) -> bool:
