@@ -316,3 +316,13 @@ def test_a_quote_that_repeats_the_questions_name_is_kept_though_jieba_split_the_
     assert topic_share(analyse(asked).whole, [fold(text)]) <= 0.25
     ans = answer(CombinedAnswerer(spans=None), asked, hits, docs)
     assert not ans.abstained and "康熙七年" in ans.text
+
+
+def test_the_combined_answerer_lets_its_extractive_reader_answer_below_its_own_bar():
+    """With the topic check declining answers from articles about something else, the combined
+    answerer's extractive reader answers from a lower score than the extractive reader alone."""
+    from rag.answer.combined import CombinedAnswerer
+    from rag.zh.lexicon import lexicon
+
+    bar = lexicon().number("reader.combined_extractive_min_score")
+    assert CombinedAnswerer(spans=None).first.min_score == bar < ExtractiveAnswerer().min_score

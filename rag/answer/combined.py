@@ -33,13 +33,20 @@ if TYPE_CHECKING:
 _PICK = FEATURES.index("extractive_pick")
 
 
+def _first_reader() -> ExtractiveAnswerer:
+    """The extractive reader with the combined answerer's bar (reader.combined_extractive_min_score):
+    below its own, as the topic check (`off_topic`) declines what a lower bar lets through from
+    articles about something else."""
+    return ExtractiveAnswerer(min_score=lexicon().number("reader.combined_extractive_min_score"))
+
+
 @dataclass(frozen=True)
 class CombinedAnswerer:
     """Extractive (led by its short answer) or the learned sentence it is switched for, else
     learned, else the extractive refusal."""
 
     name: str = "combined"
-    first: ExtractiveAnswerer = field(default_factory=ExtractiveAnswerer)
+    first: ExtractiveAnswerer = field(default_factory=_first_reader)
     second: LearnedReader = field(default_factory=LearnedReader)
     # the learned reader's answer is used when the decline model's P(the passages answer) is at
     # least this; None: reader.combined_min_probability (rag/zh/data/reader.toml)
