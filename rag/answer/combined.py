@@ -5,7 +5,9 @@ answer used unless it declines too. Where the extractive reader answers, it has 
 passages answer; WHICH sentence to quote is left to the learned sentence model (trained on the
 passages `rag ask` reads) when it ranks another sentence clearly above the extractive one
 (`switch_margin`). Instructions and gibberish never get this far: the guard (rag.answer.guard)
-refuses them before any reader runs. docs/reader.md has the figures."""
+refuses them before any reader runs. Whichever reader answers, the answer is declined when the
+documents it cites hardly mention what the question is about (`off_topic`). docs/reader.md has the
+figures."""
 
 from __future__ import annotations
 
