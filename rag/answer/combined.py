@@ -6,17 +6,18 @@ passages answer; WHICH sentence to quote is left to the learned sentence model (
 passages `rag ask` reads) when it ranks another sentence clearly above the extractive one
 (`switch_margin`). Instructions and gibberish never get this far: the guard (rag.answer.guard)
 refuses them before any reader runs. Whichever reader answers, the answer is declined when the
-documents it cites hardly mention what the question is about (`off_topic`). docs/reader.md has the
-figures."""
+documents it cites hardly mention what the question is about (`off_topic`), or when the accept model
+(rag.answer.accept) finds it unlikely to be right (`doubtful`). docs/reader.md has the figures."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.answer.corpus import folded_corpus, topic_share
+from rag.answer.accept import ACCEPT_FEATURES, ACCEPT_MODEL_PATH, cited_share, doubted, quoted_run
 from rag.answer.decline import DECLINE_FEATURES
 from rag.answer.extractive import ExtractiveAnswerer, stream_built
 from rag.answer.learned import Candidate, LearnedReader, citation_marks, load_model
@@ -27,7 +28,6 @@ from rag.query.analysis import Query, as_query
 from rag.types import Answer, Document, Hit
 from rag.zh.lexicon import lexicon
 from rag.zh.text import fold
-from rag.zh.words import longest_common_run
 
 if TYPE_CHECKING:
     from rag.answer.qa_reader import QAReader
@@ -59,6 +59,8 @@ class CombinedAnswerer:
     switch_margin: float | None = None
     # the fine-tuned span reader for short answers (rag.answer.qa_reader); None: the feature span model
     spans: QAReader | None = None
+    # the accept model (rag.answer.accept); None: answers are not put to it (eval/train_accept.py)
+    accept_path: Path | None = ACCEPT_MODEL_PATH
 
     def stream(
         self, question: Query | str, hits: Sequence[Hit], documents: Mapping[str, Document]
@@ -67,7 +69,9 @@ class CombinedAnswerer:
 
     def build(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
         ans = self.answered(query, hits, documents)
-        if not ans.abstained and self.off_topic(query, ans, documents):
+        if ans.abstained:
+            return ans
+        if self.off_topic(query, ans, documents) or self.doubtful(query, ans, hits, documents):
             return self.first.abstain(query.rewritten, hits)
         return ans
 
@@ -104,18 +108,22 @@ class CombinedAnswerer:
         about something else, because the one it asks about is not in the collection, unless the
         quotes repeat reader.combined_topic_run characters of the question in a row (docs/reader.md,
         "Answers whose sources do not mention the question's topic")."""
-        texts = folded_corpus(documents).texts
-        cited = {c.doc_id for c in ans.citations}
-        folded = [texts[d] + "\n" + fold(documents[d].title) for d in cited if d in texts]
-        if not folded:
-            return False  # nothing cited to check
-        share = topic_share(query.whole, folded)
+        share = cited_share(query, ans, documents)
         if share is None or share > lexicon().number("reader.combined_topic_share"):
             return False
         # jieba may split the very name the question asks about (漢地十八省 -> 是从, 开始, 产生, 省):
         # a quote that repeats a long run of the question is about what it names
-        quoted = fold("".join(c.quote for c in ans.citations))
-        return longest_common_run(query.whole.folded, quoted) < lexicon().number("reader.combined_topic_run")
+        return quoted_run(query, ans) < lexicon().number("reader.combined_topic_run")
+
+    def doubtful(
+        self, query: Query, ans: Answer, hits: Sequence[Hit], documents: Mapping[str, Document]
+    ) -> bool:
+        """Whether the accept model (`accept_path`, rag.answer.accept) gives the answer a P(right) below
+        its threshold; never without the span reader (one of its signals) or the model file."""
+        path = self.accept_path
+        if self.spans is None or not ans.citations or path is None or not path.exists():
+            return False
+        return doubted(load_model(path, ACCEPT_FEATURES), self, query, ans, hits, documents)
 
     def unsupported(
         self, query: Query, ans: Answer, hits: Sequence[Hit], documents: Mapping[str, Document]
