@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds-index", type=Path, required=True, help="index of seeds/ (rag index)")
     ap.add_argument("--cache", type=Path, default=None, help="folder to keep the reads in")
     ap.add_argument("--seeds-weight", type=float, default=20.0)
-    ap.add_argument("--max-lost", type=float, default=0.001, help="of the right answers")
+    ap.add_argument("--max-lost", type=float, default=0.0025, help="of the right answers")
     ap.add_argument("--out", type=Path, default=ACCEPT_MODEL_PATH)
     args = ap.parse_args(argv)
 

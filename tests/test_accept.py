@@ -17,18 +17,21 @@ OTHER = "火炮\n\n該型火炮於一九一九年列裝，射程十八公里。"
 ASKED = "漢地十八省是從何時開始產生的？"
 
 
-def _collection(first: str = "q.txt") -> tuple[list[Hit], dict[str, Document]]:
+def _collection(first: str = "q.txt", dense: tuple[str, ...] = ()) -> tuple[list[Hit], dict[str, Document]]:
     docs = {
         "q.txt": Document(id="q.txt", title="清朝", text=TEXT),
         "o.txt": Document(id="o.txt", title="火炮", text=OTHER),
     }
+    ranked = sorted(docs, key=lambda d: d != first)
     hits = [
-        Hit(
-            Chunk(f"{d}:0", d, docs[d].text, 0, len(docs[d].text)), 1.0 / rank, rank, ("bm25",), docs[d].title
-        )
-        for rank, d in enumerate(sorted(docs, key=lambda d: d != first), 1)
+        Hit(Chunk(f"{d}:0", d, docs[d].text, 0, len(docs[d].text)), 1.0 / r, r, _via(d, dense), docs[d].title)
+        for r, d in enumerate(ranked, 1)
     ]
     return hits, docs
+
+
+def _via(doc_id: str, dense: tuple[str, ...]) -> tuple[str, ...]:
+    return ("bm25", "dense") if doc_id in dense else ("bm25",)
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,19 @@ def test_the_row_holds_each_signal_in_the_models_order():
     assert named["span_margin"] == MARGIN_CLIP  # clipped: one odd passage must not dominate
     assert named["question_run"] == 0.5  # 漢地十八省 is 5 characters of the question, capped at 10
     assert named["cites_top_passage"] == 1.0
+    assert named["dense_found_cited"] == 1.0  # dense search found nothing: nothing to tell
     assert 0 < named["topic_share"] <= 0.25  # jieba splits the name: only 省 is mentioned
     # a checks-failed extractive reader counts as score 0; signals not read yet stay None
     row = accept_row(query, ans, hits, docs, best=None, probability=None, margin=None)
     assert row[0] == 0.0 and row[1] is None and row[2] is None
     # the first passage retrieval returned is another article's
     hits, docs = _collection(first="o.txt")
+    assert accept_row(query, ans, hits, docs, 0.7, 0.4, 1.0)[-2] == 0.0
+    # the dense retriever found the other article only: the cited one by shared words alone
+    hits, docs = _collection(dense=("o.txt",))
     assert accept_row(query, ans, hits, docs, 0.7, 0.4, 1.0)[-1] == 0.0
+    hits, docs = _collection(dense=("o.txt", "q.txt"))
+    assert accept_row(query, ans, hits, docs, 0.7, 0.4, 1.0)[-1] == 1.0
 
 
 def test_an_answer_below_the_models_threshold_is_doubted(tmp_path):
@@ -96,14 +105,15 @@ def test_an_answer_below_the_models_threshold_is_doubted(tmp_path):
 
 def test_the_shipped_model_tells_an_answer_from_its_own_article_from_one_taken_elsewhere():
     """Signals typical of a right answer (the cited article mentions the question's topic, the span
-    reader finds the answer, retrieval's first passage is cited) pass; those of an answer from an
-    article about something else (a quarter of the topic, no span, another passage) do not."""
+    reader finds the answer, retrieval's first passage is cited and was found by the dense retriever)
+    pass; those of an answer from an article about something else (a quarter of the topic, no span,
+    another passage, found by shared words alone) do not."""
     from rag.answer.learned import load_model
 
     model = load_model(ACCEPT_MODEL_PATH, ACCEPT_FEATURES)
     assert 0 < model.threshold < 0.5
-    right = [0.8, 0.9, 8.0, 1.0, 0.4, 1.0]
-    elsewhere = [0.4, 0.05, -15.0, 0.3, 0.2, 0.0]
+    right = [0.8, 0.9, 8.0, 1.0, 0.4, 1.0, 1.0]
+    elsewhere = [0.4, 0.05, -15.0, 0.3, 0.2, 0.0, 0.0]
     assert model.probability(right) > model.threshold > model.probability(elsewhere)
 
 

@@ -8,7 +8,10 @@ by hand, cost a right answer on the news reports or let answers from the wrong a
 - span_margin: how far the span reader's best span in the quote beats "no answer", clipped;
 - topic_share: the share of the question's topic words the cited documents mention;
 - question_run: the longest run of the question's characters the quotes repeat, capped;
-- cites_top_passage: whether a cited document holds the first passage retrieval returned.
+- cites_top_passage: whether a cited document holds the first passage retrieval returned;
+- dense_found_cited: whether the dense retriever found a cited passage among its candidates (1 also
+  where it found none of the passages: dense search off, or a collection too small to tell). An
+  article about something else is often found by shared words alone.
 
 Trained by eval/train_accept.py on the tune splits only: DRCD and CMRC 2018 questions asked in open
 domain with their article (right answers positive, wrong ones negative) and with it left out
@@ -42,6 +45,7 @@ ACCEPT_FEATURES = (
     "topic_share",
     "question_run",
     "cites_top_passage",
+    "dense_found_cited",
 )
 # span margins beyond this are as sure as it, either way (a clipped feature keeps one odd passage
 # from dominating a linear model); a 10-character run already names what the question asks about
@@ -97,7 +101,15 @@ def accept_row(
         1.0 if share is None else share,  # no topic named: nothing to miss
         min(quoted_run(query, ans), RUN_CAP) / RUN_CAP,
         float(bool(hits) and hits[0].chunk.doc_id in cited),
+        float(dense_found(hits, cited)),
     ]
+
+
+def dense_found(hits: Sequence[Hit], cited: set[str]) -> bool:
+    """Whether the dense retriever found a passage of the cited documents, or none of the passages
+    at all (dense search off: nothing to tell)."""
+    dense = [h for h in hits if "dense" in h.via]
+    return not dense or any(h.chunk.doc_id in cited for h in dense)
 
 
 def least_probability(model: ReaderModel, row: Sequence[float | None]) -> float:
