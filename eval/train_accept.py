@@ -48,16 +48,17 @@ class AcceptRead:
     row: tuple[float, ...]
 
 
-def answer_row(pipeline, answerer, question: str, graded, keep=None) -> tuple[bool, tuple[float, ...]] | None:
+def answer_row(pipeline, answerer, question: str, graded, exclude: str | None = None):
     """(right, features) of the combined answer `rag ask` gives without the accept model, or None
-    where it declines; `keep`: the documents left in the collection (None: all)."""
+    where it declines; `exclude`: an article (file stem) left out of the collection, as for
+    eval/train_decline.py's asked_passages."""
+    from eval.train_decline import asked_passages
     from rag.query.analysis import analyse
-    from rag.retrieve.sentence_scoring import retrieve_for
 
+    hits = asked_passages(pipeline, question, exclude)
+    # index documents are named after their file (squad-<hash>.txt), articles by the stem
+    docs = {i: d for i, d in pipeline.snapshot.documents.items() if Path(i).stem != exclude}
     query = analyse(question)
-    search = lambda info, n: pipeline.search(info, k=n, doc_ids=keep)  # noqa: E731
-    hits = retrieve_for(query, search, pipeline.settings.answer_passages, reorder=False)
-    docs = {i: d for i, d in pipeline.snapshot.documents.items() if keep is None or i in keep}
     ans = answerer.build(query, hits, docs)
     if ans.abstained or not ans.citations:
         return None
@@ -69,15 +70,12 @@ def squad_reads(answerer, squad, index: Path, settings) -> list[AcceptRead]:
     from rag.pipeline import Pipeline
 
     pipeline = Pipeline.load(index, settings)
-    everything = set(pipeline.snapshot.documents)
     reads = []
     questions = sample(squad.questions, None, ("tune",))
     for i, q in enumerate(questions, 1):
-        # index documents are named after their file (squad-<hash>.txt), articles by the stem
-        others = {d for d in everything if Path(d).stem != q.article_id}
         graded = lambda text, golds=q.answers: answer_hit(text, golds)  # noqa: E731
-        for left_out, keep in ((False, None), (True, others)):
-            found = answer_row(pipeline, answerer, q.question, graded, keep)
+        for left_out, exclude in ((False, None), (True, q.article_id)):
+            found = answer_row(pipeline, answerer, q.question, graded, exclude)
             if found is not None:
                 right = found[0] and not left_out
                 reads.append(AcceptRead(squad.name, q.article_id, left_out, right, found[1]))

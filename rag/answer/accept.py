@@ -1,5 +1,5 @@
 """Whether an answer the combined answerer found should be given at all: a logistic regression over
-six signals of the answer, trained where the hand gates could not be (each of them alone, tuned
+seven signals of the answer, trained where the hand gates could not be (each of them alone, tuned
 by hand, cost a right answer on the news reports or let answers from the wrong article through):
 
 - extractive_best: the extractive reader's best sentence score, bars aside (0 where its checks
@@ -90,19 +90,31 @@ def accept_row(
 ) -> list[float | None]:
     """The model's features (ACCEPT_FEATURES order) for an answer that cites something; `best`, the
     decline `probability` and the span `margin` come from the readers; None where they are not read
-    yet (`least_probability`)."""
+    yet (`least_probability`, then `with_read`)."""
     share = cited_share(query, ans, documents)
     cited = {c.doc_id for c in ans.citations}
-    clipped = None if margin is None else max(-MARGIN_CLIP, min(MARGIN_CLIP, margin))
-    return [
+    row = [
         0.0 if best is None else best,
-        probability,
-        clipped,
+        None,
+        None,
         1.0 if share is None else share,  # no topic named: nothing to miss
         min(quoted_run(query, ans), RUN_CAP) / RUN_CAP,
         float(bool(hits) and hits[0].chunk.doc_id in cited),
         float(dense_found(hits, cited)),
     ]
+    return with_read(row, probability, margin)
+
+
+def with_read(
+    row: Sequence[float | None], probability: float | None, margin: float | None
+) -> list[float | None]:
+    """`row` with the dear signals in their places (the margin clipped); None leaves one unread."""
+    out = list(row)
+    out[ACCEPT_FEATURES.index("decline_probability")] = probability
+    out[ACCEPT_FEATURES.index("span_margin")] = (
+        None if margin is None else max(-MARGIN_CLIP, min(MARGIN_CLIP, margin))
+    )
+    return out
 
 
 def dense_found(hits: Sequence[Hit], cited: set[str]) -> bool:
@@ -134,10 +146,13 @@ def doubted(
     reading and the span reader's pass are paid for only when the cheaper signals leave it open
     (on the tune reads they settle 86% of the answers)."""
     best = answerer.first.best_score(query, hits, documents)
-    if least_probability(model, accept_row(query, ans, hits, documents, best, None, None)) >= model.threshold:
+    cheap = accept_row(query, ans, hits, documents, best, None, None)
+    if least_probability(model, cheap) >= model.threshold:
         return False
-    row = accept_row(query, ans, hits, documents, best, *read_signals(answerer, query, ans, hits, documents))
-    return model.probability(row) < model.threshold
+    return (
+        model.probability(with_read(cheap, *read_signals(answerer, query, ans, hits, documents)))
+        < model.threshold
+    )
 
 
 def read_signals(

@@ -76,7 +76,7 @@ class CombinedAnswerer:
         return ans
 
     def answered(self, query: Query, hits: Sequence[Hit], documents: Mapping[str, Document]) -> Answer:
-        """The answer before the topic check (`off_topic`)."""
+        """The answer before the topic check (`off_topic`) and the accept model (`doubtful`)."""
         first = self.first.build(query, hits, documents)
         if not first.abstained:
             ans = self.switched(query, first, hits, documents) or with_short_answer(query, first, self.spans)
