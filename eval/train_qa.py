@@ -165,6 +165,22 @@ def features(tokenizer, examples: list[Example], max_len: int, keep_empty: float
     )
 
 
+def shipped_name(saved: str) -> str:
+    """The shipped file's name of a tensor peft saved: "encoder.layer.0.attention.self.query.lora_A" for
+    a LoRA factor, "qa_outputs.weight" / ".bias" for the answer head."""
+    name = saved.removeprefix("base_model.model.").removeprefix("bert.").removesuffix(".weight")
+    if not name.endswith((".lora_A", ".lora_B")):
+        name = saved.removeprefix("base_model.model.")
+    return name
+
+
+def trained_name(shipped: str) -> str:
+    """The parameter of a live peft model (adapter "default") that a shipped tensor fills."""
+    if shipped.startswith("qa_outputs."):
+        return "base_model.model.qa_outputs.modules_to_save.default." + shipped.removeprefix("qa_outputs.")
+    return f"base_model.model.bert.{shipped}.default.weight"
+
+
 def write_adapter(peft_dir: Path, out: Path) -> None:
     """peft's saved adapter as the file rag.answer.qa_reader reads: LoRA factors named after the
     converted model's weights ("encoder.layer.0.attention.self.query.lora_A") and the answer head,
@@ -172,14 +188,24 @@ def write_adapter(peft_dir: Path, out: Path) -> None:
     from safetensors.numpy import load_file, save_file
 
     config = json.loads((peft_dir / "adapter_config.json").read_text(encoding="utf-8"))
-    tensors = {}
-    for key, value in load_file(str(peft_dir / "adapter_model.safetensors")).items():
-        name = key.removeprefix("base_model.model.").removeprefix("bert.").removesuffix(".weight")
-        if not name.endswith((".lora_A", ".lora_B")):
-            name = key.removeprefix("base_model.model.")  # the answer head: qa_outputs.weight / .bias
-        tensors[name] = value.astype(np.float16)
+    tensors = {
+        shipped_name(key): value.astype(np.float16)
+        for key, value in load_file(str(peft_dir / "adapter_model.safetensors")).items()
+    }
     scaling = config["lora_alpha"] / config["r"]
     save_file(tensors, str(out), metadata={"scaling": str(scaling), "rank": str(config["r"])})
+
+
+def load_adapter(model, adapter: Path) -> None:
+    """Put a shipped adapter file (write_adapter's format) into a fresh peft model, so training can
+    continue from it when peft's own folder is gone."""
+    import torch
+    from safetensors.numpy import load_file
+
+    params = dict(model.named_parameters())
+    for key, value in load_file(str(adapter)).items():
+        with torch.no_grad():
+            params[trained_name(key)].copy_(torch.from_numpy(value.astype(np.float32)))
 
 
 def main() -> None:
@@ -197,7 +223,12 @@ def main() -> None:
     ap.add_argument("--swaps", type=float, default=0.0, help="share of questions asked with a name swapped")
     ap.add_argument("--keep-empty", type=float, default=0.2, help="share of windows without the answer kept")
     ap.add_argument("--balance", action="store_true", help="repeat CMRC's examples to match DRCD's count")
-    ap.add_argument("--resume", type=Path, default=None, help="continue training this peft folder")
+    ap.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        help="continue training this peft folder or shipped adapter file (.safetensors)",
+    )
     ap.add_argument("--limit", type=int, default=None, help="train on this many examples (a quick check)")
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args()
@@ -232,7 +263,10 @@ def main() -> None:
         target_modules=TARGETS,
         modules_to_save=["qa_outputs"],
     )
-    if args.resume:
+    if args.resume and args.resume.suffix == ".safetensors":
+        model = get_peft_model(base, config)
+        load_adapter(model, args.resume)
+    elif args.resume:
         from peft import PeftModel
 
         model = PeftModel.from_pretrained(base, str(args.resume), is_trainable=True)
