@@ -1,7 +1,7 @@
 """How well the span reader alone marks answers, apart from every choice the answerers make around it.
 
     PYTHONPATH=$PWD python eval/span_reader_eval.py [--data ../shared/data] [--limit 300]
-        [--cache MODEL_CACHE]
+        [--window 150] [--cache MODEL_CACHE]
 
 For each sampled question of DRCD dev and the CMRC 2018 trial set (the same deterministic sample as
 `rag eval --squad --limit`), the reader of this checkout (rag/answer/qa_adapter.safetensors) reads

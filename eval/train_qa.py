@@ -3,7 +3,7 @@ and write its LoRA factors and answer head.
 
     PYTHONPATH=$PWD python eval/train_qa.py [--data ../shared/data] [--out qa-training]
         [--adapter rag/answer/qa_adapter.safetensors] [--epochs 1.5] [--rank 16] [--max-len 160]
-        [--negatives 0.2] [--keep-empty 0.2]
+        [--negatives 0.2] [--keep-empty 0.2] [--resume PEFT_FOLDER | ADAPTER.safetensors]
 
 Trained on the `tune` articles of DRCD dev and the CMRC 2018 trial set only (rag.evaluate.squad.split_of;
 nothing held out or removed is read). Each question is tokenised with its gold paragraph in
