@@ -23,21 +23,19 @@ from statistics import mean
 
 from tqdm import tqdm
 
+from eval.train_qa import SETS
 from rag.answer.qa_reader import qa_reader
 from rag.config import default_model_cache
 from rag.evaluate.span_metrics import char_f1, exact_match
 from rag.evaluate.squad import SquadQuestion, SquadSet, load_squad, sample
+from rag.evaluate.squad_run import gold_paragraph
 from rag.zh.sentences import split_sentences
 from rag.zh.text import fold
-
-SETS = ("drcd_dev.json", "cmrc2018_trial.json")
 
 
 def contexts(squad: SquadSet, q: SquadQuestion) -> tuple[str, str] | None:
     """The gold sentence and the gold paragraph; None when no gold answer is written in the paragraph."""
-    art = squad.article(q.article_id)
-    a, b = art.paragraphs[q.paragraph]
-    paragraph = art.text[a:b]
+    paragraph = gold_paragraph(squad, q)[1].chunk.text
     folded = fold(paragraph)
     for gold in q.answers:
         at = folded.find(fold(gold))
@@ -53,8 +51,7 @@ def windows(paragraph: str, most: int) -> list[str]:
     alone), each run starting at the next sentence: the passages of about the length it was trained on."""
     spans = split_sentences(paragraph)
     out = []
-    for i, (a, _) in enumerate(spans):
-        end = spans[i][1]
+    for i, (a, end) in enumerate(spans):
         for _, e in spans[i + 1 :]:
             if e - a > most:
                 break

@@ -203,8 +203,8 @@ def load_adapter(model, adapter: Path) -> None:
     from safetensors.numpy import load_file
 
     params = dict(model.named_parameters())
-    for key, value in load_file(str(adapter)).items():
-        with torch.no_grad():
+    with torch.no_grad():
+        for key, value in load_file(str(adapter)).items():
             params[trained_name(key)].copy_(torch.from_numpy(value.astype(np.float32)))
 
 
