@@ -32,10 +32,10 @@ import numpy as np
 
 from eval.train_reader import kept_pickle
 from rag.answer.accept import ACCEPT_FEATURES, ACCEPT_MODEL_PATH, answer_signals
-from rag.evaluate.squad import load_squad, sample
+from rag.evaluate.squad import PUBLIC_SETS, load_squad, sample
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = ("drcd_dev.json", "cmrc2018_trial.json")
+SETS = PUBLIC_SETS
 THRESHOLDS = (0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2)
 
 

@@ -34,14 +34,14 @@ import numpy as np
 
 from rag.answer.decline import DECLINE_FEATURES, DECLINE_MODEL_PATH
 from rag.answer.learned import LearnedReader, fitted_model, load_model
-from rag.evaluate.squad import load_squad, sample
+from rag.evaluate.squad import PUBLIC_SETS, load_squad, sample
 from rag.evaluate.squad_run import gold_paragraph
 from rag.query.analysis import analyse
 from rag.types import Chunk, Document, Hit
 from rag.zh.text import fold
 from rag.zh.words import pair_bigrams
 
-SETS = ("drcd_dev.json", "cmrc2018_trial.json")
+SETS = PUBLIC_SETS
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -35,8 +35,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.evaluate.squad import PUBLIC_SETS
+
 ROOT = Path(__file__).resolve().parents[1]
-SETS = ("drcd_dev.json", "cmrc2018_trial.json")
+SETS = PUBLIC_SETS
 TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
 
 

@@ -43,13 +43,13 @@ from rag.answer.learned import (
 )
 from rag.answer.reader_features import FEATURES, passage_features
 from rag.evaluate.span_metrics import answer_hit
-from rag.evaluate.squad import load_squad, sample
+from rag.evaluate.squad import PUBLIC_SETS, load_squad, sample
 from rag.evaluate.squad_run import gold_paragraph, read_only, summarise
 from rag.query.analysis import analyse
 from rag.zh.sentences import quotable_sentences
 from rag.zh.text import fold
 
-SETS = ("drcd_dev.json", "cmrc2018_trial.json")
+SETS = PUBLIC_SETS
 T = TypeVar("T")
 
 

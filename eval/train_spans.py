@@ -28,12 +28,12 @@ from rag.answer.span_features import FEATURES, span_rows
 from rag.answer.spans import SPAN_MODEL_PATH
 from rag.answer.trees import export_trees, load_trees
 from rag.evaluate.span_metrics import char_f1, exact_match
-from rag.evaluate.squad import load_squad
+from rag.evaluate.squad import PUBLIC_SETS, load_squad
 from rag.query.analysis import analyse
 from rag.zh.sentences import quotable_sentences
 from rag.zh.text import fold
 
-SETS = ("drcd_dev.json", "cmrc2018_trial.json")
+SETS = PUBLIC_SETS
 
 
 def examples(squad, split: str, limit: int | None = None):

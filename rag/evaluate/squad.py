@@ -19,6 +19,8 @@ from pathlib import Path
 SPLITS = ("tune", "heldout", "removed")
 REMOVED_SHARE = 0.1  # of articles: enough decline probes without starving the index
 HELDOUT_SHARE = 0.4  # of the rest
+# the public question sets in ../shared/data that the eval/train_*.py scripts train and report on
+PUBLIC_SETS = ("drcd_dev.json", "cmrc2018_trial.json")
 
 
 class SquadError(ValueError):
