@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from eval.train_reader import (
-    SETS,
     OpenRead,
     cached_examples,
     cached_reads,
@@ -35,7 +34,7 @@ from eval.train_reader import (
 )
 from rag.answer.learned import MODEL_PATH, ReaderModel, load_model
 from rag.answer.reader_features import FEATURES
-from rag.evaluate.squad import load_squad
+from rag.evaluate.squad import PUBLIC_DATA, PUBLIC_SETS, load_squad
 
 ROOT = Path(__file__).resolve().parents[1]
 PICK = FEATURES.index("extractive_pick")
@@ -163,7 +162,7 @@ def compare_removed(args, answerers: dict) -> None:
     from rag.pipeline import Pipeline
     from rag.query.analysis import analyse
 
-    for name in SETS:
+    for name in PUBLIC_SETS:
         squad = load_squad(args.data / name)
         docs = Pipeline.load(args.open_dir / squad.name / "index", load_settings()).snapshot.documents
         rows = removed_reads(args, squad)
@@ -190,7 +189,7 @@ def fit(x: np.ndarray, y: np.ndarray, c: float) -> ReaderModel:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=ROOT / "../shared/data")
+    ap.add_argument("--data", type=Path, default=PUBLIC_DATA)
     ap.add_argument("--open-dir", type=Path, required=True, help="DIR/<set>/index from rag eval --squad")
     ap.add_argument("--seeds-index", type=Path, default=None, help="index of seeds/ (rag index)")
     ap.add_argument("--cache", type=Path, default=None, help="folder keeping the reads (pickle)")
@@ -213,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--collect-only", action="store_true", help="read and cache, fit nothing")
     args = ap.parse_args(argv)
 
-    sets = [load_squad(args.data / name) for name in SETS]
+    sets = [load_squad(args.data / name) for name in PUBLIC_SETS]
     reads = {}
     for s in sets:
         for split, limit in (("tune", args.tune_limit), ("heldout", args.heldout_limit)):

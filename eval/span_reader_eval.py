@@ -23,11 +23,10 @@ from statistics import mean
 
 from tqdm import tqdm
 
-from eval.train_qa import SETS
 from rag.answer.qa_reader import qa_reader
 from rag.config import default_model_cache
 from rag.evaluate.span_metrics import char_f1, exact_match
-from rag.evaluate.squad import SquadQuestion, SquadSet, load_squad, sample
+from rag.evaluate.squad import PUBLIC_DATA, PUBLIC_SETS, SquadQuestion, SquadSet, load_squad, sample
 from rag.evaluate.squad_run import gold_paragraph
 from rag.zh.sentences import split_sentences
 from rag.zh.text import fold
@@ -64,7 +63,7 @@ def windows(paragraph: str, most: int) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
+    ap.add_argument("--data", type=Path, default=PUBLIC_DATA)
     ap.add_argument("--limit", type=int, default=300, help="questions per split and set")
     ap.add_argument("--window", type=int, default=150, help="characters of a run of sentences")
     ap.add_argument("--cache", default=default_model_cache(), help="model cache holding the converted model")
@@ -78,7 +77,7 @@ def main() -> None:
     columns += ["windows EM", "windows F1", "reads"]
     print("| set | split | n | " + " | ".join(columns) + " |")
     print("|---" * (len(columns) + 3) + "|")
-    for name in SETS:
+    for name in PUBLIC_SETS:
         squad = load_squad(args.data / name)
         for split in ("tune", "heldout"):
             rows = []

@@ -32,10 +32,9 @@ import numpy as np
 
 from eval.train_reader import kept_pickle
 from rag.answer.accept import ACCEPT_FEATURES, ACCEPT_MODEL_PATH, answer_signals
-from rag.evaluate.squad import PUBLIC_SETS, load_squad, sample
+from rag.evaluate.squad import PUBLIC_DATA, PUBLIC_SETS, load_squad, sample
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = PUBLIC_SETS
 THRESHOLDS = (0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2)
 
 
@@ -159,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.config import load_settings
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=ROOT / "../shared/data")
+    ap.add_argument("--data", type=Path, default=PUBLIC_DATA)
     ap.add_argument("--open-dir", type=Path, required=True, help="DIR/<set>/index from rag eval --squad")
     ap.add_argument("--seeds-index", type=Path, required=True, help="index of seeds/ (rag index)")
     ap.add_argument("--cache", type=Path, default=None, help="folder to keep the reads in")
@@ -173,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     if answerer.spans is None:
         raise SystemExit("the accept model needs the span reader (setting span_reader = true)")
     reads: list[AcceptRead] = []
-    for name in SETS:
+    for name in PUBLIC_SETS:
         squad = load_squad(args.data / name)
         index = args.open_dir / squad.name / "index"
         cache = args.cache / f"accept-{squad.name}.pkl" if args.cache else None

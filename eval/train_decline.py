@@ -34,14 +34,13 @@ import numpy as np
 
 from rag.answer.decline import DECLINE_FEATURES, DECLINE_MODEL_PATH
 from rag.answer.learned import LearnedReader, fitted_model, load_model
-from rag.evaluate.squad import PUBLIC_SETS, load_squad, sample
+from rag.evaluate.squad import PUBLIC_DATA, PUBLIC_SETS, load_squad, sample
 from rag.evaluate.squad_run import gold_paragraph
 from rag.query.analysis import analyse
 from rag.types import Chunk, Document, Hit
 from rag.zh.text import fold
 from rag.zh.words import pair_bigrams
 
-SETS = PUBLIC_SETS
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -148,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.preprocessing import StandardScaler
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=ROOT / "../shared/data")
+    ap.add_argument("--data", type=Path, default=PUBLIC_DATA)
     ap.add_argument("--out", type=Path, default=DECLINE_MODEL_PATH)
     ap.add_argument("--seeds-index", type=Path, default=None, help="index of seeds/ (rag index)")
     ap.add_argument("--open-dir", type=Path, default=None, help="DIR/<set>/index from rag eval --squad")
@@ -158,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     reader = LearnedReader(decline_path=args.out.with_suffix(".none"))  # features only, no verdict
-    sets = [load_squad(args.data / name) for name in SETS]
+    sets = [load_squad(args.data / name) for name in PUBLIC_SETS]
     pos, neg = [], []
     for squad in sets:
         p, n = squad_rows(reader, squad, "tune", args.limit, args.negatives)

@@ -35,10 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.evaluate.squad import PUBLIC_SETS
+from rag.evaluate.squad import PUBLIC_DATA, PUBLIC_SETS
 
 ROOT = Path(__file__).resolve().parents[1]
-SETS = PUBLIC_SETS
 TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
 
 
@@ -95,7 +94,7 @@ def tune_examples(
     from rag.evaluate.squad import split_of
 
     per_set: list[list[Example]] = []
-    for name in SETS:
+    for name in PUBLIC_SETS:
         out: list[Example] = []
         raw = json.loads((data / name).read_text(encoding="utf-8"))["data"]
         paragraphs = [
@@ -212,7 +211,7 @@ def load_adapter(model, adapter: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data")
+    ap.add_argument("--data", type=Path, default=PUBLIC_DATA)
     ap.add_argument("--out", type=Path, default=Path("qa-training"), help="peft's folder and the log")
     ap.add_argument("--adapter", type=Path, default=ROOT / "rag/answer/qa_adapter.safetensors")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache/rag", help="converted model cache")

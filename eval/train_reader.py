@@ -43,13 +43,12 @@ from rag.answer.learned import (
 )
 from rag.answer.reader_features import FEATURES, passage_features
 from rag.evaluate.span_metrics import answer_hit
-from rag.evaluate.squad import PUBLIC_SETS, load_squad, sample
+from rag.evaluate.squad import PUBLIC_DATA, PUBLIC_SETS, load_squad, sample
 from rag.evaluate.squad_run import gold_paragraph, read_only, summarise
 from rag.query.analysis import analyse
 from rag.zh.sentences import quotable_sentences
 from rag.zh.text import fold
 
-SETS = PUBLIC_SETS
 T = TypeVar("T")
 
 
@@ -213,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.preprocessing import StandardScaler
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
+    ap.add_argument("--data", type=Path, default=PUBLIC_DATA)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     ap.add_argument("--wrong-below", type=float, default=0.3)
@@ -227,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--heldout-limit", type=int, default=None, help="held-out questions per set")
     args = ap.parse_args(argv)
 
-    sets = [load_squad(args.data / name) for name in SETS]
+    sets = [load_squad(args.data / name) for name in PUBLIC_SETS]
     t0 = time.perf_counter()
     parts = [] if args.open_only else [cached_examples(s, "tune", args.cache) for s in sets]
     if args.open_dir:

@@ -31,11 +31,9 @@ from rag.answer.short_decision import DECISION_FEATURES, SHORT_MODEL_PATH, quest
 from rag.answer.short_first import without_short_answer
 from rag.answer.spans import span_model
 from rag.evaluate.span_metrics import char_f1
-from rag.evaluate.squad import PUBLIC_SETS, load_squad
+from rag.evaluate.squad import PUBLIC_DATA, PUBLIC_SETS, load_squad
 from rag.evaluate.squad_run import read_only, short_answer
 from rag.query.analysis import analyse
-
-SETS = PUBLIC_SETS
 
 
 def cases(squad, split: str = "tune"):
@@ -121,12 +119,12 @@ def weighted_decision(x, f_with, f_without, which, fold_of, c: float, grid) -> D
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
+    ap.add_argument("--data", type=Path, default=PUBLIC_DATA)
     ap.add_argument("--out", type=Path, default=SHORT_MODEL_PATH)
     ap.add_argument("--c", type=float, default=0.1, help="inverse regularisation of the regression")
     args = ap.parse_args(argv)
 
-    sets = [load_squad(args.data / name) for name in SETS]
+    sets = [load_squad(args.data / name) for name in PUBLIC_SETS]
     per_set = [cases(s) for s in sets]
     (x, fs, fn, ft, arts), which = columns(per_set)
     # 5-fold cross-validation by article: out-of-fold probabilities choose the threshold

@@ -28,12 +28,10 @@ from rag.answer.span_features import FEATURES, span_rows
 from rag.answer.spans import SPAN_MODEL_PATH
 from rag.answer.trees import export_trees, load_trees
 from rag.evaluate.span_metrics import char_f1, exact_match
-from rag.evaluate.squad import PUBLIC_SETS, load_squad
+from rag.evaluate.squad import PUBLIC_DATA, PUBLIC_SETS, load_squad
 from rag.query.analysis import analyse
 from rag.zh.sentences import quotable_sentences
 from rag.zh.text import fold
-
-SETS = PUBLIC_SETS
 
 
 def examples(squad, split: str, limit: int | None = None):
@@ -93,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / "../shared/data")
+    ap.add_argument("--data", type=Path, default=PUBLIC_DATA)
     ap.add_argument("--out", type=Path, default=SPAN_MODEL_PATH)
     ap.add_argument("--trees", type=int, default=100)
     ap.add_argument("--depth", type=int, default=5)
@@ -104,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-negatives", type=float, default=0.5, help="share of negatives fitted on")
     args = ap.parse_args(argv)
 
-    sets = [load_squad(args.data / name) for name in SETS]
+    sets = [load_squad(args.data / name) for name in PUBLIC_SETS]
     t0 = time.perf_counter()
     parts = [examples(s, "tune") for s in sets]
     x = np.vstack([p[0] for p in parts])

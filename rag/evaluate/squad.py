@@ -19,8 +19,10 @@ from pathlib import Path
 SPLITS = ("tune", "heldout", "removed")
 REMOVED_SHARE = 0.1  # of articles: enough decline probes without starving the index
 HELDOUT_SHARE = 0.4  # of the rest
-# the public question sets in ../shared/data that the eval/train_*.py scripts train and report on
+# the public question sets that the eval/ scripts train and report on, and where they lie beside the
+# checkout (../shared/data: the scripts' default --data)
 PUBLIC_SETS = ("drcd_dev.json", "cmrc2018_trial.json")
+PUBLIC_DATA = Path(__file__).resolve().parents[2].parent / "shared/data"
 
 
 class SquadError(ValueError):
