@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.evaluate.squad import PUBLIC_DATA, PUBLIC_SETS
+from rag.evaluate.squad import PUBLIC_DATA, PUBLIC_SETS, split_of
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
@@ -91,8 +91,6 @@ def tune_examples(
     `balance`: the smaller set's examples repeated until each set gives about as many (DRCD has 3.5
     times CMRC's questions, and its answers are shorter: unbalanced, the reader learns DRCD's short
     spans)."""
-    from rag.evaluate.squad import split_of
-
     per_set: list[list[Example]] = []
     for name in PUBLIC_SETS:
         out: list[Example] = []
